@@ -1,0 +1,107 @@
+# OneWaySensor build. Quiet by default; `make V=1` shows the commands.
+#   make            deps (when missing), BPF object, skeleton, native shim, .NET host -> out/
+#   make test       build, then run every test (kernel tests need root)
+#   make run        build, then run the sensor on its defaults (needs root)
+#   make bench      build, then run the BenchmarkDotNet suite
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+OUT        := out
+OBJ        := $(OUT)/obj
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+DOTNET     ?= dotnet
+CONFIG     ?= Release
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+BTF        ?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRC    := bpf/onewaysensor.bpf.c
+BPF_HDRS   := $(wildcard bpf/*.h)
+BPF_OBJ    := $(OUT)/onewaysensor.bpf.o
+SKELETON   := $(OBJ)/onewaysensor.skel.h
+VMLINUX    := $(OBJ)/vmlinux.h
+SHIM       := $(OUT)/libonewaysensor.so
+SHIM_SRC   := $(wildcard native/*.c)
+SHIM_HDRS  := $(wildcard native/*.h)
+TRAFFICGEN := $(OUT)/owsgen
+HOST       := $(OUT)/onewaysensor
+DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) Directory.Build.props Directory.Packages.props global.json
+
+# Debian package that provides each tool the build needs.
+DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3
+DEPS_STAMP    := $(OBJ)/.deps
+
+.PHONY: all deps native host test run bench clean
+
+all: $(HOST) $(TRAFFICGEN)
+
+# Installs missing toolchain packages (as root, with apt); a no-op when all are present.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(OBJ)
+	$(Q)missing=$$(for p in $(DEPS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $$missing" >&2; exit 1; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(Q)command -v $(DOTNET) >/dev/null || { echo "make deps: the .NET 10 SDK (dotnet) is not on PATH" >&2; exit 1; }
+	$(Q)touch $@
+
+$(VMLINUX): | $(DEPS_STAMP)
+	$(call msg,BTF,$@)
+	$(Q)test -r $(BTF) || { echo "make: no kernel BTF at $(BTF); CO-RE needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > $@
+
+$(BPF_OBJ): $(BPF_SRC) $(BPF_HDRS) $(VMLINUX) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+		-I$(OBJ) -Ibpf -c $(BPF_SRC) -o $@
+
+$(SKELETON): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name onewaysensor_bpf > $@
+
+$(SHIM): $(SHIM_SRC) $(SHIM_HDRS) $(SKELETON) bpf/onewaysensor.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden -shared \
+		-Ibpf -Inative -I$(OBJ) $(SHIM_SRC) -o $@ -lbpf
+
+$(TRAFFICGEN): tests/tools/owsgen.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+native: $(SHIM)
+
+$(HOST): $(SHIM) $(DOTNET_SRC)
+	$(call msg,DOTNET,$@)
+	$(Q)$(DOTNET) build sensor/OneWaySensor.Cli -c $(CONFIG) -o $(OUT) --nologo -v quiet -clp:NoSummary
+	$(Q)touch $@
+
+host: $(HOST)
+
+test: all
+	$(Q)$(DOTNET) test OneWaySensor.sln -c $(CONFIG) --nologo --logger "console;verbosity=normal" \
+		--logger "trx;LogFileName=results.trx" --results-directory $(OUT)/test-results
+
+run: all
+	$(Q)$(HOST) run
+
+bench: all
+	$(Q)$(DOTNET) run --project bench/OneWaySensor.Bench -c Release -- --filter '*' $(BENCH_ARGS)
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT)
+	$(Q)$(DOTNET) clean OneWaySensor.sln -v quiet >/dev/null 2>&1 || true

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Types and constants shared by the BPF programs and user space.
+ *
+ * Only fixed-width types, explicit zeroed padding, no pointers. The C#
+ * mirrors live in sensor/OneWaySensor.Linux/Kernel/ and a test checks them
+ * against the BTF of the compiled object, member by member.
+ */
+#ifndef ONEWAYSENSOR_H
+#define ONEWAYSENSOR_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define OWS_RECORD_VERSION 1
+
+/* Kinds of records sent through the ring buffer. */
+enum ows_record_kind {
+	OWS_RECORD_FLOW_OPEN = 1, /* a flow was seen for the first time */
+};
+
+/* Which way a packet went, seen from the cgroup's socket. */
+enum ows_direction {
+	OWS_DIR_TX = 0, /* egress: the local socket sent it */
+	OWS_DIR_RX = 1, /* ingress: the local socket received it */
+};
+
+/* Indexes of the per-CPU counter array, so no loss goes unseen. */
+enum ows_counter {
+	OWS_COUNTER_FLOWS_CREATED = 0,  /* new entries in the flow map */
+	OWS_COUNTER_FLOW_UPDATE_FAILED, /* a new flow could not be stored */
+	OWS_COUNTER_RINGBUF_FULL,       /* a record was lost: ring buffer full */
+	OWS_COUNTER_UNPARSED,           /* packets whose headers could not be read */
+	OWS_COUNTER_FRAGMENTS,          /* non-first IP fragments (no L4 header) */
+	OWS_COUNTER_MAX,
+};
+
+/* Every record starts with this header. */
+struct ows_record_header {
+	__u16 kind;    /* enum ows_record_kind */
+	__u16 version; /* OWS_RECORD_VERSION */
+	__u32 size;    /* whole record, header included */
+	__u64 timestamp_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+/*
+ * One flow, seen from one cgroup: local is the socket in that cgroup.
+ * IPv4 addresses sit in the first 4 bytes of the 16, the rest zero.
+ * Ports are in host byte order. ICMP flows carry the echo identifier in
+ * both ports (0 for other ICMP messages).
+ */
+struct ows_flow_key {
+	__u64 cgroup_id;
+	__u8 ip_version; /* 4 or 6 */
+	__u8 protocol;   /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 pad;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+};
+
+/* Counters of one direction of a flow. */
+struct ows_flow_counters {
+	__u64 packets;
+	__u64 ip_bytes;      /* IP header and everything after it */
+	__u64 payload_bytes; /* L4 payload, as Zeek's orig_bytes/resp_bytes */
+};
+
+/* The value of the flow map. */
+struct ows_flow_stats {
+	__u64 first_seen_ns;
+	__u64 last_seen_ns;
+	struct ows_flow_counters tx;
+	struct ows_flow_counters rx;
+	__u8 tx_tcp_flags; /* OR of the TCP flags sent */
+	__u8 rx_tcp_flags; /* OR of the TCP flags received */
+	__u8 initiator;    /* enum ows_direction of the opening packet */
+	__u8 pad[5];
+};
+
+/* OWS_RECORD_FLOW_OPEN: sent once, when a flow enters the flow map. */
+struct ows_flow_open_record {
+	struct ows_record_header header;
+	struct ows_flow_key key;
+	__u8 initiator; /* enum ows_direction */
+	__u8 tcp_flags; /* flags of the opening packet */
+	__u8 pad[6];
+	__u64 ip_bytes;      /* of the opening packet */
+	__u64 payload_bytes; /* of the opening packet */
+};
+
+#endif /* ONEWAYSENSOR_H */

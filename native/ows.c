@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* libonewaysensor: see ows.h for the contract of each export. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "ows.h"
+#include "onewaysensor.skel.h"
+
+struct ows_sensor {
+	struct onewaysensor_bpf *skel;
+	struct bpf_link *egress;
+	struct bpf_link *ingress;
+	void *consumer_page;
+	void *producer_pages;
+	size_t producer_length;
+	int epoll_fd;
+	int cpus;
+};
+
+/* libbpf talks on stderr; keep it quiet unless asked, so errors stay one line */
+static int libbpf_log(enum libbpf_print_level level, const char *format, va_list args)
+{
+	static int verbose = -1;
+
+	if (verbose < 0)
+		verbose = getenv("OWS_LIBBPF_LOG") != NULL;
+	if (!verbose)
+		return 0;
+	(void)level;
+	return vfprintf(stderr, format, args);
+}
+
+static int negative_errno(int fallback)
+{
+	return errno ? -errno : -fallback;
+}
+
+int ows_open(const struct ows_options *options, struct ows_sensor **out)
+{
+	struct ows_sensor *sensor;
+	int err;
+
+	if (!options || !out)
+		return -EINVAL;
+	*out = NULL;
+	libbpf_set_print(libbpf_log);
+	sensor = calloc(1, sizeof(*sensor));
+	if (!sensor)
+		return -ENOMEM;
+	sensor->epoll_fd = -1;
+	sensor->cpus = libbpf_num_possible_cpus();
+	if (sensor->cpus <= 0) {
+		err = sensor->cpus ? sensor->cpus : -EINVAL;
+		goto cleanup;
+	}
+	sensor->skel = onewaysensor_bpf__open();
+	if (!sensor->skel) {
+		err = negative_errno(EINVAL);
+		goto cleanup;
+	}
+	err = bpf_map__set_max_entries(sensor->skel->maps.ows_flows, options->flow_map_entries);
+	if (err)
+		goto cleanup;
+	err = bpf_map__set_max_entries(sensor->skel->maps.ows_records, options->ringbuf_bytes);
+	if (err)
+		goto cleanup;
+	sensor->skel->rodata->ringbuf_wakeup_bytes = options->ringbuf_wakeup_bytes;
+	*out = sensor;
+	return 0;
+
+cleanup:
+	ows_close(sensor);
+	return err;
+}
+
+int ows_load(struct ows_sensor *sensor)
+{
+	if (!sensor)
+		return -EINVAL;
+	return onewaysensor_bpf__load(sensor->skel);
+}
+
+int ows_attach(struct ows_sensor *sensor, const char *cgroup_path)
+{
+	int cgroup_fd, err = 0;
+
+	if (!sensor || !cgroup_path)
+		return -EINVAL;
+	if (sensor->egress || sensor->ingress)
+		return -EALREADY;
+	cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgroup_fd < 0)
+		return -errno;
+	/* links, not legacy attachments: they vanish with this process */
+	sensor->egress = bpf_program__attach_cgroup(sensor->skel->progs.ows_egress, cgroup_fd);
+	if (!sensor->egress) {
+		err = negative_errno(EINVAL);
+		goto cleanup;
+	}
+	sensor->ingress = bpf_program__attach_cgroup(sensor->skel->progs.ows_ingress, cgroup_fd);
+	if (!sensor->ingress) {
+		err = negative_errno(EINVAL);
+		goto cleanup;
+	}
+
+cleanup:
+	close(cgroup_fd);
+	if (err)
+		ows_detach(sensor);
+	return err;
+}
+
+int ows_detach(struct ows_sensor *sensor)
+{
+	int err = 0, ret;
+
+	if (!sensor)
+		return -EINVAL;
+	if (sensor->egress) {
+		ret = bpf_link__destroy(sensor->egress);
+		err = err ? err : ret;
+		sensor->egress = NULL;
+	}
+	if (sensor->ingress) {
+		ret = bpf_link__destroy(sensor->ingress);
+		err = err ? err : ret;
+		sensor->ingress = NULL;
+	}
+	return err;
+}
+
+int ows_ring_map(struct ows_sensor *sensor, struct ows_ring *out)
+{
+	struct epoll_event event = { .events = EPOLLIN };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size;
+	int fd;
+
+	if (!sensor || !out)
+		return -EINVAL;
+	fd = bpf_map__fd(sensor->skel->maps.ows_records);
+	if (fd < 0)
+		return -EBADF;
+	size = bpf_map__max_entries(sensor->skel->maps.ows_records);
+	if (!sensor->consumer_page) {
+		/* same layout libbpf's ring_buffer uses: consumer page, then producer page and data twice */
+		sensor->consumer_page = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (sensor->consumer_page == MAP_FAILED) {
+			sensor->consumer_page = NULL;
+			return -errno;
+		}
+		sensor->producer_length = page + 2 * size;
+		sensor->producer_pages = mmap(NULL, sensor->producer_length, PROT_READ, MAP_SHARED, fd, page);
+		if (sensor->producer_pages == MAP_FAILED) {
+			sensor->producer_pages = NULL;
+			return -errno;
+		}
+		sensor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+		if (sensor->epoll_fd < 0)
+			return -errno;
+		if (epoll_ctl(sensor->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0)
+			return -errno;
+	}
+	out->consumer_pos = sensor->consumer_page;
+	out->producer_pos = sensor->producer_pages;
+	out->data = (const __u8 *)sensor->producer_pages + page;
+	out->mask = size - 1;
+	return 0;
+}
+
+int ows_ring_wait(struct ows_sensor *sensor, int timeout_ms)
+{
+	struct epoll_event event;
+	int ready;
+
+	if (!sensor || sensor->epoll_fd < 0)
+		return -EINVAL;
+	ready = epoll_wait(sensor->epoll_fd, &event, 1, timeout_ms);
+	if (ready < 0)
+		return errno == EINTR ? 0 : -errno;
+	return ready > 0 ? 1 : 0;
+}
+
+int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
+		   struct ows_flow_stats *values, __u32 capacity, __u32 *count)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, options);
+	__u64 batch = 0;
+	void *in_batch = NULL;
+	__u32 total = 0;
+	int fd, err;
+
+	if (!sensor || !keys || !values || !count)
+		return -EINVAL;
+	*count = 0;
+	fd = bpf_map__fd(sensor->skel->maps.ows_flows);
+	while (total < capacity) {
+		__u32 chunk = capacity - total;
+
+		err = bpf_map_lookup_batch(fd, in_batch, &batch, keys + total, values + total,
+					   &chunk, &options);
+		total += chunk;
+		if (err == -ENOENT)
+			break; /* walked the whole map */
+		if (err == -ENOSPC && total > 0)
+			break; /* a bucket did not fit what is left; caller reads again */
+		if (err) {
+			*count = total;
+			return err;
+		}
+		in_batch = &batch;
+	}
+	*count = total;
+	return 0;
+}
+
+int ows_flows_delete(struct ows_sensor *sensor, const struct ows_flow_key *keys, __u32 count)
+{
+	int fd, err = 0;
+
+	if (!sensor || (!keys && count))
+		return -EINVAL;
+	fd = bpf_map__fd(sensor->skel->maps.ows_flows);
+	for (__u32 i = 0; i < count; i++) {
+		int ret = bpf_map_delete_elem(fd, &keys[i]);
+
+		if (ret && ret != -ENOENT && !err)
+			err = ret;
+	}
+	return err;
+}
+
+int ows_counters_read(struct ows_sensor *sensor, __u64 *out, __u32 count)
+{
+	__u64 *per_cpu;
+	int fd, err = 0;
+
+	if (!sensor || !out)
+		return -EINVAL;
+	per_cpu = calloc((size_t)sensor->cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	fd = bpf_map__fd(sensor->skel->maps.ows_counters);
+	for (__u32 index = 0; index < count && index < OWS_COUNTER_MAX; index++) {
+		out[index] = 0;
+		err = bpf_map_lookup_elem(fd, &index, per_cpu);
+		if (err)
+			goto cleanup;
+		for (int cpu = 0; cpu < sensor->cpus; cpu++)
+			out[index] += per_cpu[cpu];
+	}
+
+cleanup:
+	free(per_cpu);
+	return err;
+}
+
+static const struct btf_type *find_struct(struct ows_sensor *sensor, const char *name, int *err)
+{
+	const struct btf *btf;
+	int id;
+
+	*err = 0;
+	btf = sensor ? bpf_object__btf(sensor->skel->obj) : NULL;
+	if (!btf || !name) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	if (id < 0) {
+		*err = id;
+		return NULL;
+	}
+	return btf__type_by_id(btf, id);
+}
+
+int ows_btf_struct_size(struct ows_sensor *sensor, const char *struct_name)
+{
+	const struct btf_type *type;
+	int err;
+
+	type = find_struct(sensor, struct_name, &err);
+	return type ? (int)type->size : err;
+}
+
+int ows_btf_member_offset(struct ows_sensor *sensor, const char *struct_name,
+			  const char *member_name)
+{
+	const struct btf *btf;
+	const struct btf_type *type;
+	const struct btf_member *member;
+	int err;
+
+	type = find_struct(sensor, struct_name, &err);
+	if (!type || !member_name)
+		return type ? -EINVAL : err;
+	btf = bpf_object__btf(sensor->skel->obj);
+	member = btf_members(type);
+	for (__u16 i = 0; i < btf_vlen(type); i++, member++) {
+		if (strcmp(btf__name_by_offset(btf, member->name_off), member_name) == 0)
+			return (int)(btf_member_bit_offset(type, i) / 8);
+	}
+	return -ENOENT;
+}
+
+int ows_btf_enum_value(struct ows_sensor *sensor, const char *enum_name,
+		       const char *enumerator_name, __s64 *value)
+{
+	const struct btf *btf;
+	const struct btf_type *type;
+	const struct btf_enum *enumerator;
+	int id;
+
+	btf = sensor ? bpf_object__btf(sensor->skel->obj) : NULL;
+	if (!btf || !enum_name || !enumerator_name || !value)
+		return -EINVAL;
+	id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	if (id < 0)
+		return id;
+	type = btf__type_by_id(btf, id);
+	enumerator = btf_enum(type);
+	for (__u16 i = 0; i < btf_vlen(type); i++, enumerator++) {
+		if (strcmp(btf__name_by_offset(btf, enumerator->name_off), enumerator_name) == 0) {
+			*value = enumerator->val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+__u64 ows_monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+}
+
+const char *ows_error_text(int error)
+{
+	static __thread char text[128];
+
+	if (libbpf_strerror(error, text, sizeof(text)) < 0)
+		snprintf(text, sizeof(text), "error %d", error);
+	return text;
+}
+
+void ows_close(struct ows_sensor *sensor)
+{
+	if (!sensor)
+		return;
+	ows_detach(sensor);
+	if (sensor->epoll_fd >= 0)
+		close(sensor->epoll_fd);
+	if (sensor->producer_pages)
+		munmap(sensor->producer_pages, sensor->producer_length);
+	if (sensor->consumer_page)
+		munmap(sensor->consumer_page, (size_t)sysconf(_SC_PAGESIZE));
+	onewaysensor_bpf__destroy(sensor->skel);
+	free(sensor);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.CommandLine;
+using OneWaySensor.Configuration;
+
+namespace OneWaySensor.Cli;
+
+/// <summary>The command line: every command, option and range in one place.</summary>
+internal static class Commands
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("OneWaySensor: detects one-way communication (MITRE ATT&CK T1102.003) from containers with eBPF.");
+        root.Subcommands.Add(BuildRun());
+        return root;
+    }
+
+    private static Command BuildRun()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "JSON config file; its \"Sensor\" section holds any setting below" };
+        var alerts = new Option<string?>("--alerts") { Description = "also append alerts, as JSON lines, to this file" };
+        var window = Bounded("--window", "seconds a flow must send without receiving before it alerts (default 60)", 1, 86_400);
+        var duration = Bounded("--duration", "stop by itself after this many seconds (default: run until SIGINT/SIGTERM)", 1, int.MaxValue);
+        var pollInterval = Bounded("--poll-interval", "milliseconds between reads of the kernel's flow counters (default 1000)", 50, 60_000);
+        var flowMapEntries = Bounded("--flow-map-entries", "flows the kernel tracks at once (default 65536)", 1024, 16 * 1024 * 1024);
+
+        var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and print alerts as JSON lines on stdout.")
+        {
+            config, alerts, window, duration, pollInterval, flowMapEntries,
+        };
+        run.SetAction(async (result, cancellation) =>
+        {
+            var overrides = new CommandLineOverrides(
+                result.GetValue(alerts),
+                result.GetValue(window),
+                result.GetValue(duration),
+                result.GetValue(pollInterval),
+                result.GetValue(flowMapEntries));
+            return await RunCommand.ExecuteAsync(result.GetValue(config), overrides, cancellation);
+        });
+        return run;
+    }
+
+    private static Option<int?> Bounded(string name, string description, int low, int high)
+    {
+        var option = new Option<int?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            // a value that is not a number is the parser's to report
+            if (result.Tokens.Count != 1 || !int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            {
+                return;
+            }
+
+            if (value < low || value > high)
+            {
+                result.AddError($"{name} must be between {low} and {high}, got {value}");
+            }
+        });
+        return option;
+    }
+}
+
+/// <summary>Settings given on the command line; each wins over the config file.</summary>
+internal sealed record CommandLineOverrides(
+    string? AlertsFile,
+    int? WindowSeconds,
+    int? DurationSeconds,
+    int? PollIntervalMilliseconds,
+    int? FlowMapEntries)
+{
+    public void ApplyTo(SensorOptions options)
+    {
+        options.AlertsFile = AlertsFile ?? options.AlertsFile;
+        options.WindowSeconds = WindowSeconds ?? options.WindowSeconds;
+        options.DurationSeconds = DurationSeconds ?? options.DurationSeconds;
+        options.PollIntervalMilliseconds = PollIntervalMilliseconds ?? options.PollIntervalMilliseconds;
+        options.FlowMapEntries = FlowMapEntries ?? options.FlowMapEntries;
+    }
+}

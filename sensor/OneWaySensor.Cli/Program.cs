@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace OneWaySensor.Cli;
+
+internal static class Program
+{
+    /// <summary>Exit code of a usage error: unknown option, bad value, bad config file.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code of a failure to start or run.</summary>
+    public const int Failure = 1;
+
+    public static async Task<int> Main(string[] args)
+    {
+        RootCommand root = Commands.Build();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // one line, the first problem: the help text is one --help away
+            await Console.Error.WriteLineAsync($"onewaysensor: {parsed.Errors[0].Message} (see onewaysensor --help)");
+            return UsageError;
+        }
+
+        return await parsed.InvokeAsync();
+    }
+}

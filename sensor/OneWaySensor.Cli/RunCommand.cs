@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using OneWaySensor.Configuration;
+using OneWaySensor.Linux;
+
+namespace OneWaySensor.Cli;
+
+/// <summary>`onewaysensor run`: settles the options, then runs the sensor under the Generic Host.</summary>
+internal static class RunCommand
+{
+    public static async Task<int> ExecuteAsync(FileInfo? configFile, CommandLineOverrides overrides, CancellationToken cancellation)
+    {
+        SensorOptions options;
+        try
+        {
+            options = ConfigFile.Load(configFile);
+            overrides.ApplyTo(options);
+        }
+        catch (ConfigException error)
+        {
+            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            return Program.UsageError;
+        }
+
+        if (options.Validate() is string problem)
+        {
+            await Console.Error.WriteLineAsync($"onewaysensor: {problem}");
+            return Program.UsageError;
+        }
+
+        using IHost host = BuildHost(options);
+        try
+        {
+            await host.RunAsync(cancellation);
+            return Environment.ExitCode;
+        }
+        catch (Exception error) when (error is SensorException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            return Program.Failure;
+        }
+        catch (DllNotFoundException)
+        {
+            await Console.Error.WriteLineAsync("onewaysensor: libonewaysensor.so was not found beside the onewaysensor binary: build it with make");
+            return Program.Failure;
+        }
+    }
+
+    private static IHost BuildHost(SensorOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+        // start-up failures are printed once, as one line, by ExecuteAsync
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddHostedService<SensorService>();
+        return builder.Build();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using OneWaySensor.Flows;
+
+namespace OneWaySensor.Alerts;
+
+/// <summary>Writes an alert as one line of JSON, field names as the contract in README.md.</summary>
+public static class AlertJsonWriter
+{
+    private static readonly JsonWriterOptions Options = new()
+    {
+        // escape everything outside ASCII printables: paths and names are untrusted text
+        Encoder = JavaScriptEncoder.Default,
+        Indented = false,
+    };
+
+    public static void Write(Alert alert, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        using var json = new Utf8JsonWriter(output, Options);
+        json.WriteStartObject();
+        json.WriteString("time", FormatTime(alert.Time));
+        json.WriteString("rule", alert.Rule);
+        json.WriteString("technique", Alert.Technique);
+        json.WriteString("tactic", Alert.Tactic);
+        json.WriteString("priority", alert.Priority.ToString().ToLowerInvariant());
+        json.WriteString("summary", alert.Summary);
+        json.WriteStartObject("cgroup");
+        json.WriteNumber("id", alert.CgroupId);
+        json.WriteString("path", alert.CgroupPath);
+        json.WriteEndObject();
+        json.WriteNull("container");
+        json.WriteNull("process");
+        WriteFlow(json, alert.Flow);
+        json.WritePropertyName("evidence");
+        alert.Evidence.WriteTo(json);
+        json.WriteEndObject();
+    }
+
+    public static string ToJson(Alert alert)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        Write(alert, buffer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteFlow(Utf8JsonWriter json, in FlowState flow)
+    {
+        json.WriteStartObject("flow");
+        json.WriteString("proto", ProtocolName(flow.Key.Protocol));
+        json.WriteString("local_addr", FlowAddress.ToIPAddress(flow.Key.LocalAddress, flow.Key.IpVersion).ToString());
+        json.WriteNumber("local_port", flow.Key.LocalPort);
+        json.WriteString("remote_addr", FlowAddress.ToIPAddress(flow.Key.RemoteAddress, flow.Key.IpVersion).ToString());
+        json.WriteNumber("remote_port", flow.Key.RemotePort);
+        json.WriteString("initiator", flow.Initiator == FlowInitiator.Local ? "local" : "remote");
+        json.WriteNumber("tx_payload_bytes", flow.Tx.PayloadBytes);
+        json.WriteNumber("rx_payload_bytes", flow.Rx.PayloadBytes);
+        json.WriteNumber("tx_packets", flow.Tx.Packets);
+        json.WriteNumber("rx_packets", flow.Rx.Packets);
+        json.WriteNumber("tx_ip_bytes", flow.Tx.IpBytes);
+        json.WriteNumber("rx_ip_bytes", flow.Rx.IpBytes);
+        json.WriteString("first_seen", FormatTime(UnixTime.ToDateTimeOffset(flow.FirstSeenUnixNs)));
+        json.WriteString("last_seen", FormatTime(UnixTime.ToDateTimeOffset(flow.LastSeenUnixNs)));
+        json.WriteEndObject();
+    }
+
+    public static string ProtocolName(FlowProtocol protocol) => protocol switch
+    {
+        FlowProtocol.Tcp => "tcp",
+        FlowProtocol.Udp => "udp",
+        FlowProtocol.Icmp => "icmp",
+        FlowProtocol.IcmpV6 => "icmp6",
+        _ => ((byte)protocol).ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,57 @@
+namespace OneWaySensor.Configuration;
+
+/// <summary>
+/// Every setting of the sensor. Bound from the config file's "Sensor"
+/// section, then from the command line; <see cref="Validate"/> names the
+/// first bad key.
+/// </summary>
+public sealed class SensorOptions
+{
+    public const string SectionName = "Sensor";
+
+    /// <summary>Seconds a flow must send without receiving before one_way_flow raises.</summary>
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>How often the kernel's flow counters are read.</summary>
+    public int PollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Flows the kernel tracks at once (LRU: the least recent go first).</summary>
+    public int FlowMapEntries { get; set; } = 65536;
+
+    /// <summary>Kernel-to-user ring buffer size in bytes: a power of two, at least one page.</summary>
+    public int RingBufferBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>The kernel wakes the reader once this many bytes wait; the reader also polls on its own.</summary>
+    public int RingBufferWakeupBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Seconds without traffic after which a flow is forgotten; 0 means twice the window, at least 120.</summary>
+    public int IdleTimeoutSeconds { get; set; }
+
+    /// <summary>A file that alerts are appended to as JSON lines, besides stdout.</summary>
+    public string? AlertsFile { get; set; }
+
+    /// <summary>Stop by itself after this many seconds; 0 runs until a signal.</summary>
+    public int DurationSeconds { get; set; }
+
+    public long EffectiveIdleTimeoutSeconds =>
+        IdleTimeoutSeconds > 0 ? IdleTimeoutSeconds : Math.Max(2L * WindowSeconds, 120);
+
+    /// <summary>The first invalid setting as "Sensor:Key: problem", or null when all are valid.</summary>
+    public string? Validate()
+    {
+        return Range(nameof(WindowSeconds), WindowSeconds, 1, 86_400)
+            ?? Range(nameof(PollIntervalMilliseconds), PollIntervalMilliseconds, 50, 60_000)
+            ?? Range(nameof(FlowMapEntries), FlowMapEntries, 1024, 16 * 1024 * 1024)
+            ?? Range(nameof(RingBufferBytes), RingBufferBytes, 4096, 1 << 30)
+            ?? (int.IsPow2(RingBufferBytes) ? null : Problem(nameof(RingBufferBytes), $"must be a power of two, got {RingBufferBytes}"))
+            ?? Range(nameof(RingBufferWakeupBytes), RingBufferWakeupBytes, 1, RingBufferBytes)
+            ?? Range(nameof(IdleTimeoutSeconds), IdleTimeoutSeconds, 0, 86_400 * 7)
+            ?? Range(nameof(DurationSeconds), DurationSeconds, 0, int.MaxValue)
+            ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null);
+    }
+
+    private static string? Range(string key, long value, long low, long high) =>
+        value >= low && value <= high ? null : Problem(key, $"must be between {low} and {high}, got {value}");
+
+    private static string Problem(string key, string problem) => $"{SectionName}:{key}: {problem}";
+}

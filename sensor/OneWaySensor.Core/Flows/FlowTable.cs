@@ -1,0 +1,160 @@
+using System.Runtime.InteropServices;
+
+namespace OneWaySensor.Flows;
+
+/// <summary>
+/// The one flow model every source feeds. A source reports openings as they
+/// happen and, on each poll, its cumulative reading of every flow it holds;
+/// the table turns readings into totals, keeps per-cgroup totals, notices
+/// flows the source lost, and expires idle ones. Single-threaded: the source's
+/// loop is its only caller.
+/// </summary>
+public sealed class FlowTable
+{
+    private readonly Dictionary<FlowKey, FlowState> flows;
+    private readonly Dictionary<ulong, CgroupTotals> cgroups = [];
+    private long poll;
+    private FlowTableCounters counters;
+
+    public FlowTable(int expectedFlows = 1024)
+    {
+        flows = new Dictionary<FlowKey, FlowState>(expectedFlows);
+    }
+
+    public int Count => flows.Count;
+
+    public FlowTableCounters Counters => counters with { Active = (ulong)flows.Count };
+
+    public IReadOnlyDictionary<ulong, CgroupTotals> Cgroups => cgroups;
+
+    /// <summary>A copy of one flow's state, if the table has it.</summary>
+    public bool TryGet(in FlowKey key, out FlowState state) => flows.TryGetValue(key, out state);
+
+    /// <summary>Direct access to a flow's state for a rule to mark; null ref when absent.</summary>
+    public ref FlowState GetRef(in FlowKey key) => ref CollectionsMarshal.GetValueRefOrNullRef(flows, key);
+
+    /// <summary>Enumerates the flows by value; do not change the table meanwhile.</summary>
+    public Dictionary<FlowKey, FlowState>.ValueCollection Flows => flows.Values;
+
+    /// <summary>A flow's first packet, as soon as the source saw it.</summary>
+    public void Open(in FlowOpening opening)
+    {
+        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, opening.Key, out bool exists);
+        FlowCounters tx = opening.FirstPacketOutbound ? opening.FirstPacket : default;
+        FlowCounters rx = opening.FirstPacketOutbound ? default : opening.FirstPacket;
+        if (!exists)
+        {
+            state.Key = opening.Key;
+            state.Initiator = opening.Initiator;
+            state.FirstSeenUnixNs = opening.TimeUnixNs;
+            CountNewFlow(opening.Key.CgroupId);
+        }
+        else if (opening.TimeUnixNs <= state.SourceFirstSeenUnixNs)
+        {
+            return; // a poll already read this incarnation
+        }
+        else
+        {
+            counters.Restarted++;
+        }
+
+        state.SourceTx = tx;
+        state.SourceRx = rx;
+        state.SourceFirstSeenUnixNs = opening.TimeUnixNs;
+        state.SeenInPoll = poll;
+        state.MissingFromSource = false;
+        AddTraffic(ref state, tx, rx, opening.TimeUnixNs);
+        if (opening.FirstPacketOutbound)
+        {
+            state.TxTcpFlags |= opening.TcpFlags;
+        }
+        else
+        {
+            state.RxTcpFlags |= opening.TcpFlags;
+        }
+    }
+
+    /// <summary>Starts a poll: every flow the source holds follows through <see cref="Observe"/>.</summary>
+    public void BeginPoll() => poll++;
+
+    /// <summary>The source's cumulative reading of one flow.</summary>
+    public void Observe(in FlowSample sample)
+    {
+        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, sample.Key, out bool exists);
+        if (!exists)
+        {
+            // its opening record was lost or is still queued: the reading says it all
+            state.Key = sample.Key;
+            state.Initiator = sample.Initiator;
+            state.FirstSeenUnixNs = sample.FirstSeenUnixNs;
+            CountNewFlow(sample.Key.CgroupId);
+        }
+
+        bool sameIncarnation = exists && sample.FirstSeenUnixNs == state.SourceFirstSeenUnixNs;
+        if (exists && !sameIncarnation)
+        {
+            counters.Restarted++;
+        }
+
+        FlowCounters tx = sameIncarnation ? sample.Tx.Since(state.SourceTx) : sample.Tx;
+        FlowCounters rx = sameIncarnation ? sample.Rx.Since(state.SourceRx) : sample.Rx;
+        state.SourceTx = sample.Tx;
+        state.SourceRx = sample.Rx;
+        state.SourceFirstSeenUnixNs = sample.FirstSeenUnixNs;
+        state.SeenInPoll = poll;
+        state.MissingFromSource = false;
+        state.TxTcpFlags |= sample.TxTcpFlags;
+        state.RxTcpFlags |= sample.RxTcpFlags;
+        AddTraffic(ref state, tx, rx, sample.LastSeenUnixNs);
+    }
+
+    /// <summary>
+    /// Ends a poll: counts flows the source lost since the last one, and
+    /// removes flows idle for longer than <paramref name="idleTimeoutNs"/>,
+    /// adding their keys to <paramref name="expired"/> so the source can free them.
+    /// </summary>
+    public void EndPoll(long nowUnixNs, long idleTimeoutNs, List<FlowKey> expired)
+    {
+        ArgumentNullException.ThrowIfNull(expired);
+        int firstExpired = expired.Count;
+        foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
+        {
+            if (nowUnixNs - pair.Value.LastSeenUnixNs > idleTimeoutNs)
+            {
+                expired.Add(pair.Key);
+            }
+            else if (pair.Value.SeenInPoll < poll && !pair.Value.MissingFromSource)
+            {
+                // changing a value through a ref leaves the enumeration valid
+                CollectionsMarshal.GetValueRefOrNullRef(flows, pair.Key).MissingFromSource = true;
+                counters.Evicted++;
+            }
+        }
+
+        for (int i = firstExpired; i < expired.Count; i++)
+        {
+            flows.Remove(expired[i]);
+            counters.Expired++;
+        }
+    }
+
+    private void CountNewFlow(ulong cgroupId)
+    {
+        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, cgroupId, out _);
+        totals.Flows++;
+    }
+
+    private void AddTraffic(ref FlowState state, FlowCounters tx, FlowCounters rx, long lastSeenUnixNs)
+    {
+        state.Tx += tx;
+        state.Rx += rx;
+        if (lastSeenUnixNs > state.LastSeenUnixNs)
+        {
+            state.LastSeenUnixNs = lastSeenUnixNs;
+        }
+
+        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, state.Key.CgroupId, out _);
+        totals.Tx += tx;
+        totals.Rx += rx;
+    }
+}

@@ -1,0 +1,17 @@
+namespace OneWaySensor.Flows;
+
+/// <summary>What the flow table has counted about its sources, for the health output.</summary>
+public struct FlowTableCounters
+{
+    /// <summary>Flows that left the source's table before the sensor expired them (LRU eviction).</summary>
+    public ulong Evicted;
+
+    /// <summary>Flows the source dropped and began again; counts between the last read and the drop are lost.</summary>
+    public ulong Restarted;
+
+    /// <summary>Flows the sensor expired after their idle timeout.</summary>
+    public ulong Expired;
+
+    /// <summary>Flows the sensor tracks now.</summary>
+    public ulong Active;
+}

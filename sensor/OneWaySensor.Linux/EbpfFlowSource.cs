@@ -1,0 +1,204 @@
+using OneWaySensor.Configuration;
+using OneWaySensor.Flows;
+using OneWaySensor.Linux.Kernel;
+
+namespace OneWaySensor.Linux;
+
+/// <summary>Everything the eBPF source has counted, loss first.</summary>
+public readonly record struct EbpfSourceHealth(
+    ulong RingBufferFull,
+    ulong FlowUpdateFailed,
+    ulong FlowsEvicted,
+    ulong RecordsSkipped,
+    ulong RingCorrupt,
+    ulong HandlerFailed,
+    ulong UnparsedPackets,
+    ulong Fragments,
+    ulong FlowsCreated,
+    ulong RecordsDispatched,
+    ulong ActiveFlows)
+{
+    /// <summary>Everything that means data was lost or not understood.</summary>
+    public ulong Lost => RingBufferFull + FlowUpdateFailed + FlowsEvicted + RecordsSkipped + RingCorrupt;
+}
+
+/// <summary>
+/// The Linux eBPF source: owns the loaded programs and one thread that
+/// drains flow-open records from the ring buffer as they come and, every
+/// poll interval, reads the kernel's flow map in one batch into the
+/// <see cref="FlowTable"/>, then lets <paramref name="afterPoll"/> run (the
+/// detections). Nothing on that path allocates per record or per flow read.
+/// </summary>
+public sealed class EbpfFlowSource : IDisposable
+{
+    private const int MaxWaitMs = 100;
+    private const int DeleteChunk = 1024;
+
+    private readonly EbpfProgram program;
+    private readonly SensorOptions options;
+    private readonly FlowTable table;
+    private readonly Action<long>? afterPoll;
+    private readonly RecordDispatcher dispatcher = new();
+    private readonly FlowKeyRecord[] keys;
+    private readonly FlowStatsRecord[] values;
+    private readonly FlowKeyRecord[] expiredKeys = new FlowKeyRecord[DeleteChunk];
+    private readonly List<FlowKey> expired = [];
+    private readonly ulong[] kernelCounters = new ulong[(int)KernelCounter.Count];
+    private RingBufferReader? ring;
+    private MonotonicClock clock;
+    private Thread? thread;
+    private volatile bool stopping;
+    private Exception? failure;
+
+    public EbpfFlowSource(SensorOptions options, FlowTable table, Action<long>? afterPoll = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.table = table;
+        this.afterPoll = afterPoll;
+        program = EbpfProgram.Open(options);
+        keys = new FlowKeyRecord[options.FlowMapEntries];
+        values = new FlowStatsRecord[options.FlowMapEntries];
+        dispatcher.Register(RecordKind.FlowOpen, FlowOpenRecord.ByteSize, OnFlowOpen);
+    }
+
+    /// <summary>The cgroup the programs are attached to, once started.</summary>
+    public string? AttachedCgroup { get; private set; }
+
+    /// <summary>Set when the reading thread stopped on an error.</summary>
+    public Exception? Failure => failure;
+
+    /// <summary>Loads and attaches the programs and starts reading. Throws <see cref="SensorException"/> with one line on failure.</summary>
+    public void Start(string cgroupRoot)
+    {
+        program.Load();
+        ring = program.MapRing();
+        clock = EbpfProgram.CurrentClock();
+        program.Attach(cgroupRoot);
+        AttachedCgroup = cgroupRoot;
+        thread = new Thread(Run) { IsBackground = true, Name = "ebpf-source" };
+        thread.Start();
+    }
+
+    /// <summary>Stops reading after one last drain and poll, then detaches the programs.</summary>
+    public void Stop()
+    {
+        stopping = true;
+        thread?.Join();
+        thread = null;
+        if (AttachedCgroup is not null)
+        {
+            program.Detach();
+            AttachedCgroup = null;
+        }
+    }
+
+    /// <summary>Reads the kernel map into the table now (tests use it after their traffic ends).</summary>
+    public void PollNow()
+    {
+        if (thread is not null)
+        {
+            throw new InvalidOperationException("the source's own thread is polling");
+        }
+
+        DrainRing();
+        Poll();
+    }
+
+    public EbpfSourceHealth Health()
+    {
+        FlowTableCounters flows = table.Counters;
+        DispatchCounters records = dispatcher.Counters;
+        return new EbpfSourceHealth(
+            kernelCounters[(int)KernelCounter.RingBufferFull],
+            kernelCounters[(int)KernelCounter.FlowUpdateFailed],
+            flows.Evicted,
+            records.Skipped,
+            ring?.Corrupt ?? 0,
+            records.HandlerFailed,
+            kernelCounters[(int)KernelCounter.Unparsed],
+            kernelCounters[(int)KernelCounter.Fragments],
+            kernelCounters[(int)KernelCounter.FlowsCreated],
+            records.Dispatched,
+            flows.Active);
+    }
+
+    /// <summary>The object's BTF: its size for a struct (tests check the C# mirrors against it).</summary>
+    internal EbpfProgram Program => program;
+
+    public void Dispose()
+    {
+        Stop();
+        program.Dispose();
+    }
+
+    private void Run()
+    {
+        long interval = options.PollIntervalMilliseconds * (long)TimeSpan.TicksPerMillisecond;
+        long nextPoll = DateTime.UtcNow.Ticks + interval;
+        try
+        {
+            while (!stopping)
+            {
+                int waitMs = (int)Math.Clamp((nextPoll - DateTime.UtcNow.Ticks) / TimeSpan.TicksPerMillisecond, 0, MaxWaitMs);
+                program.WaitForRecords(waitMs);
+                DrainRing();
+                if (DateTime.UtcNow.Ticks >= nextPoll)
+                {
+                    Poll();
+                    nextPoll = DateTime.UtcNow.Ticks + interval;
+                }
+            }
+
+            // one last look, so a stop loses nothing already counted
+            DrainRing();
+            Poll();
+        }
+#pragma warning disable CA1031 // the thread must record its failure for the host, not die silently
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            failure = error;
+        }
+    }
+
+    private void DrainRing() => ring?.Drain(dispatcher);
+
+    private void OnFlowOpen(ReadOnlySpan<byte> record)
+    {
+        FlowOpenRecord open = RecordDispatcher.ReadBody<FlowOpenRecord>(record);
+        table.Open(RecordConversions.ToOpening(open, clock));
+    }
+
+    private void Poll()
+    {
+        int count = program.ReadFlows(keys, values);
+        table.BeginPoll();
+        for (int i = 0; i < count; i++)
+        {
+            table.Observe(RecordConversions.ToSample(keys[i], values[i], clock));
+        }
+
+        long now = clock.ToUnixNs(EbpfProgram.MonotonicNow());
+        expired.Clear();
+        table.EndPoll(now, options.EffectiveIdleTimeoutSeconds * UnixTime.NanosecondsPerSecond, expired);
+        DeleteExpired();
+        program.ReadCounters(kernelCounters);
+        afterPoll?.Invoke(now);
+    }
+
+    private void DeleteExpired()
+    {
+        // expired flows may be more than the map holds (evicted ones too): delete in chunks
+        for (int start = 0; start < expired.Count; start += DeleteChunk)
+        {
+            int n = Math.Min(DeleteChunk, expired.Count - start);
+            for (int i = 0; i < n; i++)
+            {
+                expiredKeys[i] = RecordConversions.ToRecord(expired[start + i]);
+            }
+
+            program.DeleteFlows(expiredKeys.AsSpan(0, n));
+        }
+    }
+}

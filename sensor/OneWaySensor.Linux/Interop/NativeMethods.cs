@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using OneWaySensor.Linux.Kernel;
+
+namespace OneWaySensor.Linux.Interop;
+
+/// <summary>struct ows_options (native/ows.h).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeOptions
+{
+    public uint FlowMapEntries;
+    public uint RingBufferBytes;
+    public ulong RingBufferWakeupBytes;
+}
+
+/// <summary>struct ows_ring (native/ows.h): the ring buffer mapped into this process.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NativeRing
+{
+    public ulong* ConsumerPosition;
+    public ulong* ProducerPosition;
+    public byte* Data;
+    public ulong Mask;
+}
+
+/// <summary>
+/// Every export of libonewaysensor (native/ows.h). Each returns 0 or a
+/// count on success and a negative errno on failure; see <see cref="NativeError"/>.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    private const string Library = "onewaysensor";
+
+    [LibraryImport(Library, EntryPoint = "ows_open")]
+    internal static partial int Open(in NativeOptions options, out SensorHandle sensor);
+
+    [LibraryImport(Library, EntryPoint = "ows_load")]
+    internal static partial int Load(SensorHandle sensor);
+
+    [LibraryImport(Library, EntryPoint = "ows_attach", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Attach(SensorHandle sensor, string cgroupPath);
+
+    [LibraryImport(Library, EntryPoint = "ows_detach")]
+    internal static partial int Detach(SensorHandle sensor);
+
+    [LibraryImport(Library, EntryPoint = "ows_ring_map")]
+    internal static partial int RingMap(SensorHandle sensor, out NativeRing ring);
+
+    [LibraryImport(Library, EntryPoint = "ows_ring_wait")]
+    internal static partial int RingWait(SensorHandle sensor, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "ows_flows_read")]
+    internal static partial int FlowsRead(SensorHandle sensor, FlowKeyRecord* keys, FlowStatsRecord* values, uint capacity, out uint count);
+
+    [LibraryImport(Library, EntryPoint = "ows_flows_delete")]
+    internal static partial int FlowsDelete(SensorHandle sensor, FlowKeyRecord* keys, uint count);
+
+    [LibraryImport(Library, EntryPoint = "ows_counters_read")]
+    internal static partial int CountersRead(SensorHandle sensor, ulong* values, uint count);
+
+    [LibraryImport(Library, EntryPoint = "ows_btf_struct_size", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int BtfStructSize(SensorHandle sensor, string structName);
+
+    [LibraryImport(Library, EntryPoint = "ows_btf_member_offset", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int BtfMemberOffset(SensorHandle sensor, string structName, string memberName);
+
+    [LibraryImport(Library, EntryPoint = "ows_btf_enum_value", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int BtfEnumValue(SensorHandle sensor, string enumName, string enumeratorName, out long value);
+
+    [LibraryImport(Library, EntryPoint = "ows_monotonic_ns")]
+    internal static partial ulong MonotonicNs();
+
+    [LibraryImport(Library, EntryPoint = "ows_error_text")]
+    internal static partial byte* ErrorText(int error);
+
+    [LibraryImport(Library, EntryPoint = "ows_close")]
+    internal static partial void Close(IntPtr sensor);
+}

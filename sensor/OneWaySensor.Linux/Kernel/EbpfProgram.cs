@@ -1,0 +1,105 @@
+using OneWaySensor.Configuration;
+using OneWaySensor.Linux.Interop;
+
+namespace OneWaySensor.Linux.Kernel;
+
+/// <summary>
+/// The loaded kernel side: both cgroup_skb programs, the flow map, the ring
+/// buffer and the counters, through libonewaysensor. Disposing detaches the
+/// programs and frees every kernel object (they are links, never pinned, so
+/// they also vanish if this process dies).
+/// </summary>
+internal sealed unsafe class EbpfProgram : IDisposable
+{
+    private readonly SensorHandle handle;
+
+    private EbpfProgram(SensorHandle handle, int flowMapEntries)
+    {
+        this.handle = handle;
+        FlowMapEntries = flowMapEntries;
+    }
+
+    public int FlowMapEntries { get; }
+
+    /// <summary>Opens the embedded BPF object and sizes its maps; needs no privilege.</summary>
+    public static EbpfProgram Open(SensorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var native = new NativeOptions
+        {
+            FlowMapEntries = (uint)options.FlowMapEntries,
+            RingBufferBytes = (uint)options.RingBufferBytes,
+            RingBufferWakeupBytes = (ulong)options.RingBufferWakeupBytes,
+        };
+        NativeError.Check(NativeMethods.Open(native, out SensorHandle handle), "opening the BPF object");
+        return new EbpfProgram(handle, options.FlowMapEntries);
+    }
+
+    public void Load() => NativeError.Check(NativeMethods.Load(handle), "loading the eBPF programs");
+
+    public void Attach(string cgroupPath) =>
+        NativeError.Check(NativeMethods.Attach(handle, cgroupPath), $"attaching to cgroup {cgroupPath}");
+
+    public void Detach() => NativeError.Check(NativeMethods.Detach(handle), "detaching");
+
+    public RingBufferReader MapRing()
+    {
+        NativeError.Check(NativeMethods.RingMap(handle, out NativeRing ring), "mapping the ring buffer");
+        return new RingBufferReader(ring);
+    }
+
+    /// <summary>Waits for the kernel's wake-up; false on timeout.</summary>
+    public bool WaitForRecords(int timeoutMs) =>
+        NativeError.Check(NativeMethods.RingWait(handle, timeoutMs), "waiting on the ring buffer") > 0;
+
+    /// <summary>Reads the whole flow map into the spans; returns how many entries were filled.</summary>
+    public int ReadFlows(Span<FlowKeyRecord> keys, Span<FlowStatsRecord> values)
+    {
+        if (keys.Length != values.Length)
+        {
+            throw new ArgumentException("keys and values must be the same length", nameof(values));
+        }
+
+        fixed (FlowKeyRecord* keyPointer = keys)
+        fixed (FlowStatsRecord* valuePointer = values)
+        {
+            NativeError.Check(NativeMethods.FlowsRead(handle, keyPointer, valuePointer, (uint)keys.Length, out uint count), "reading the flow map");
+            return (int)count;
+        }
+    }
+
+    public void DeleteFlows(ReadOnlySpan<FlowKeyRecord> keys)
+    {
+        fixed (FlowKeyRecord* keyPointer = keys)
+        {
+            NativeError.Check(NativeMethods.FlowsDelete(handle, keyPointer, (uint)keys.Length), "deleting flows");
+        }
+    }
+
+    /// <summary>The kernel's per-CPU counters, summed, indexed by <see cref="KernelCounter"/>.</summary>
+    public void ReadCounters(Span<ulong> values)
+    {
+        fixed (ulong* pointer = values)
+        {
+            NativeError.Check(NativeMethods.CountersRead(handle, pointer, (uint)values.Length), "reading counters");
+        }
+    }
+
+    /// <summary>A struct's size as the object's BTF records it (negative errno when absent).</summary>
+    public int BtfStructSize(string structName) => NativeMethods.BtfStructSize(handle, structName);
+
+    /// <summary>A member's byte offset as the object's BTF records it (negative errno when absent).</summary>
+    public int BtfMemberOffset(string structName, string memberName) =>
+        NativeMethods.BtfMemberOffset(handle, structName, memberName);
+
+    /// <summary>An enumerator's value as the object's BTF records it, or null when absent.</summary>
+    public long? BtfEnumValue(string enumName, string enumeratorName) =>
+        NativeMethods.BtfEnumValue(handle, enumName, enumeratorName, out long value) == 0 ? value : null;
+
+    public static ulong MonotonicNow() => NativeMethods.MonotonicNs();
+
+    public static MonotonicClock CurrentClock() =>
+        MonotonicClock.FromNow(NativeMethods.MonotonicNs(), Flows.UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow));
+
+    public void Dispose() => handle.Dispose();
+}

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OneWaySensor.Linux.Kernel;
+
+// C# mirrors of bpf/onewaysensor.h. KernelLayoutTests checks every size
+// and offset against the BTF of the compiled BPF object.
+
+/// <summary>enum ows_record_kind.</summary>
+internal enum RecordKind : ushort
+{
+    FlowOpen = 1,
+}
+
+/// <summary>enum ows_counter: indexes of the kernel's per-CPU counters.</summary>
+internal enum KernelCounter
+{
+    FlowsCreated = 0,
+    FlowUpdateFailed = 1,
+    RingBufferFull = 2,
+    Unparsed = 3,
+    Fragments = 4,
+    Count = 5,
+}
+
+/// <summary>16 raw bytes of an IP address, as the kernel stores them.</summary>
+[InlineArray(16)]
+internal struct AddressBytes
+{
+    private byte first;
+}
+
+/// <summary>struct ows_record_header.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RecordHeader
+{
+    public const int ByteSize = 16;
+    public const ushort CurrentVersion = 1;
+
+    public ushort Kind;
+    public ushort Version;
+    public uint Size;
+    public ulong TimestampNs;
+}
+
+/// <summary>struct ows_flow_key.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowKeyRecord
+{
+    public const int ByteSize = 48;
+
+    public ulong CgroupId;
+    public byte IpVersion;
+    public byte Protocol;
+    public ushort LocalPort;
+    public ushort RemotePort;
+    public ushort Pad;
+    public AddressBytes LocalAddr;
+    public AddressBytes RemoteAddr;
+}
+
+/// <summary>struct ows_flow_counters.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowCountersRecord
+{
+    public const int ByteSize = 24;
+
+    public ulong Packets;
+    public ulong IpBytes;
+    public ulong PayloadBytes;
+}
+
+/// <summary>struct ows_flow_stats.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowStatsRecord
+{
+    public const int ByteSize = 72;
+
+    public ulong FirstSeenNs;
+    public ulong LastSeenNs;
+    public FlowCountersRecord Tx;
+    public FlowCountersRecord Rx;
+    public byte TxTcpFlags;
+    public byte RxTcpFlags;
+    public byte Initiator;
+    public byte Pad0;
+    public uint Pad1;
+}
+
+/// <summary>struct ows_flow_open_record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FlowOpenRecord
+{
+    public const int ByteSize = 88;
+
+    public RecordHeader Header;
+    public FlowKeyRecord Key;
+    public byte Initiator;
+    public byte TcpFlags;
+    public ushort Pad0;
+    public uint Pad1;
+    public ulong IpBytes;
+    public ulong PayloadBytes;
+}

@@ -1,0 +1,15 @@
+namespace OneWaySensor.Linux.Kernel;
+
+/// <summary>
+/// Converts the kernel's CLOCK_MONOTONIC timestamps (bpf_ktime_get_ns) to
+/// nanoseconds since the Unix epoch, with an offset taken once at start.
+/// </summary>
+internal readonly struct MonotonicClock(long offsetNs)
+{
+    public long OffsetNs { get; } = offsetNs;
+
+    public long ToUnixNs(ulong monotonicNs) => (long)monotonicNs + OffsetNs;
+
+    public static MonotonicClock FromNow(ulong monotonicNowNs, long unixNowNs) =>
+        new(unixNowNs - (long)monotonicNowNs);
+}

@@ -38,7 +38,8 @@ public sealed class EbpfFlowSource : IDisposable
     private readonly SensorOptions options;
     private readonly FlowTable table;
     private readonly Action<long>? afterPoll;
-    private readonly RecordDispatcher dispatcher = new();
+    private readonly FlowRecordHandler records;
+    private readonly RecordDispatcher dispatcher;
     private readonly FlowKeyRecord[] keys;
     private readonly FlowStatsRecord[] values;
     private readonly FlowKeyRecord[] expiredKeys = new FlowKeyRecord[DeleteChunk];
@@ -59,7 +60,8 @@ public sealed class EbpfFlowSource : IDisposable
         program = EbpfProgram.Open(options);
         keys = new FlowKeyRecord[options.FlowMapEntries];
         values = new FlowStatsRecord[options.FlowMapEntries];
-        dispatcher.Register(RecordKind.FlowOpen, FlowOpenRecord.ByteSize, OnFlowOpen);
+        records = new FlowRecordHandler(table);
+        dispatcher = records.CreateDispatcher();
     }
 
     /// <summary>The cgroup the programs are attached to, once started.</summary>
@@ -74,6 +76,7 @@ public sealed class EbpfFlowSource : IDisposable
         program.Load();
         ring = program.MapRing();
         clock = EbpfProgram.CurrentClock();
+        records.Clock = clock;
         program.Attach(cgroupRoot);
         AttachedCgroup = cgroupRoot;
         thread = new Thread(Run) { IsBackground = true, Name = "ebpf-source" };
@@ -163,12 +166,6 @@ public sealed class EbpfFlowSource : IDisposable
     }
 
     private void DrainRing() => ring?.Drain(dispatcher);
-
-    private void OnFlowOpen(ReadOnlySpan<byte> record)
-    {
-        FlowOpenRecord open = RecordDispatcher.ReadBody<FlowOpenRecord>(record);
-        table.Open(RecordConversions.ToOpening(open, clock));
-    }
 
     private void Poll()
     {

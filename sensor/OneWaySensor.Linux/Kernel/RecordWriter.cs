@@ -1,0 +1,79 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using OneWaySensor.Flows;
+
+namespace OneWaySensor.Linux.Kernel;
+
+/// <summary>
+/// Writes kernel records exactly as the BPF program lays them out. Tests,
+/// benchmarks and fuzzers build their inputs with it, so they all feed the
+/// reader the same bytes the kernel would.
+/// </summary>
+internal static class RecordWriter
+{
+    /// <summary>A flow key for an IP pair, addresses as <see cref="IPAddress"/>.</summary>
+    public static FlowKeyRecord Key(ulong cgroupId, FlowProtocol protocol, IPAddress local, ushort localPort, IPAddress remote, ushort remotePort)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(remote);
+        var key = new FlowKeyRecord
+        {
+            CgroupId = cgroupId,
+            IpVersion = (byte)(local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 4),
+            Protocol = (byte)protocol,
+            LocalPort = localPort,
+            RemotePort = remotePort,
+        };
+        local.TryWriteBytes(key.LocalAddr, out _);
+        remote.TryWriteBytes(key.RemoteAddr, out _);
+        return key;
+    }
+
+    /// <summary>A flow-open record with a correct header; returns the bytes written.</summary>
+    public static int FlowOpen(Span<byte> destination, in FlowKeyRecord key, ulong timestampNs, byte initiator = 0, ulong ipBytes = 128, ulong payloadBytes = 100, byte tcpFlags = 0)
+    {
+        var record = new FlowOpenRecord
+        {
+            Header = new RecordHeader
+            {
+                Kind = (ushort)RecordKind.FlowOpen,
+                Version = RecordHeader.CurrentVersion,
+                Size = FlowOpenRecord.ByteSize,
+                TimestampNs = timestampNs,
+            },
+            Key = key,
+            Initiator = initiator,
+            TcpFlags = tcpFlags,
+            IpBytes = ipBytes,
+            PayloadBytes = payloadBytes,
+        };
+        MemoryMarshal.Write(destination, in record);
+        return FlowOpenRecord.ByteSize;
+    }
+
+    /// <summary>A record of any kind, version and declared size, with its body zeroed (for malformed inputs).</summary>
+    public static int Raw(Span<byte> destination, ushort kind, ushort version, uint declaredSize, int actualSize)
+    {
+        destination[..actualSize].Clear();
+        var header = new RecordHeader { Kind = kind, Version = version, Size = declaredSize, TimestampNs = 1 };
+        if (actualSize >= RecordHeader.ByteSize)
+        {
+            MemoryMarshal.Write(destination, in header);
+        }
+
+        return actualSize;
+    }
+
+    /// <summary>A buffer of <paramref name="count"/> back-to-back flow-open records over distinct ports.</summary>
+    public static byte[] FlowOpenBatch(int count, ulong cgroupId = 42)
+    {
+        var buffer = new byte[count * FlowOpenRecord.ByteSize];
+        for (int i = 0; i < count; i++)
+        {
+            FlowKeyRecord key = Key(cgroupId, FlowProtocol.Udp, IPAddress.Loopback, (ushort)(1024 + (i % 60000)), IPAddress.Loopback, 53);
+            FlowOpen(buffer.AsSpan(i * FlowOpenRecord.ByteSize), key, (ulong)(1_000_000 + i));
+        }
+
+        return buffer;
+    }
+}

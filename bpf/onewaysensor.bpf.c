@@ -70,16 +70,46 @@ static __always_inline __u8 initiator_of(const struct packet_info *info, __u8 di
 	return direction;
 }
 
+/*
+ * TCP payload as new sequence space, as Zeek counts it: bytes below the
+ * highest sequence already seen in this direction were counted before.
+ */
+static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
+					     const struct packet_info *info, __u8 direction)
+{
+	__u32 *next = direction == OWS_DIR_TX ? &stats->tx_next_seq : &stats->rx_next_seq;
+	__u8 known = 1 << direction;
+	__u32 end = info->tcp_seq + info->payload_bytes;
+	__s32 advance;
+
+	if (info->protocol != IPPROTO_TCP)
+		return info->payload_bytes;
+	if (!(stats->seq_known & known)) {
+		/* first packet this way: its payload is all new */
+		stats->seq_known |= known;
+		*next = end;
+		return info->payload_bytes;
+	}
+	/* serial-number arithmetic: the sequence space wraps at 2^32 */
+	advance = (__s32)(end - *next);
+	if (advance <= 0)
+		return 0;
+	*next = end;
+	return (__u32)advance < info->payload_bytes ? (__u32)advance : info->payload_bytes;
+}
+
 static __always_inline void add_packet(struct ows_flow_stats *stats, const struct packet_info *info,
 				       __u32 ip_bytes, __u8 direction, __u64 now)
 {
 	struct ows_flow_counters *counters = direction == OWS_DIR_TX ? &stats->tx : &stats->rx;
 	__u8 *flags = direction == OWS_DIR_TX ? &stats->tx_tcp_flags : &stats->rx_tcp_flags;
+	__u32 payload = new_tcp_payload(stats, info, direction);
 
 	/* atomic adds: two CPUs may send on one socket at once */
 	__sync_fetch_and_add(&counters->packets, 1);
 	__sync_fetch_and_add(&counters->ip_bytes, ip_bytes);
-	__sync_fetch_and_add(&counters->payload_bytes, info->payload_bytes);
+	if (payload)
+		__sync_fetch_and_add(&counters->payload_bytes, payload);
 	stats->last_seen_ns = now;
 	/* flags change a few times per flow: write only then */
 	if ((*flags | info->tcp_flags) != *flags)

@@ -65,7 +65,9 @@ struct ows_flow_key {
 struct ows_flow_counters {
 	__u64 packets;
 	__u64 ip_bytes;      /* IP header and everything after it */
-	__u64 payload_bytes; /* L4 payload, as Zeek's orig_bytes/resp_bytes */
+	__u64 payload_bytes; /* L4 payload, as Zeek's orig_bytes/resp_bytes:
+			      * for TCP new sequence space only, so a
+			      * retransmission counts as a packet, not as payload */
 };
 
 /* The value of the flow map. */
@@ -74,10 +76,13 @@ struct ows_flow_stats {
 	__u64 last_seen_ns;
 	struct ows_flow_counters tx;
 	struct ows_flow_counters rx;
+	__u32 tx_next_seq; /* TCP: sequence number after the highest payload sent */
+	__u32 rx_next_seq; /* TCP: the same, received */
 	__u8 tx_tcp_flags; /* OR of the TCP flags sent */
 	__u8 rx_tcp_flags; /* OR of the TCP flags received */
 	__u8 initiator;    /* enum ows_direction of the opening packet */
-	__u8 pad[5];
+	__u8 seq_known;    /* bit per enum ows_direction: its next_seq is set */
+	__u8 pad[4];
 };
 
 /* OWS_RECORD_FLOW_OPEN: sent once, when a flow enters the flow map. */

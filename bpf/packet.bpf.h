@@ -34,6 +34,7 @@ struct packet_info {
 	__u8 tcp_flags;
 	__u8 pad;
 	__u32 payload_bytes;
+	__u32 tcp_seq;
 };
 
 enum packet_parse_result {
@@ -70,6 +71,7 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 		info->dst_port = bpf_ntohs(tcp->dest);
 		/* byte 13 of the header holds CWR..FIN */
 		info->tcp_flags = ((__u8 *)tcp)[13];
+		info->tcp_seq = bpf_ntohl(tcp->seq);
 		info->payload_bytes = l4_length - header_length;
 		return PACKET_OK;
 	}

@@ -293,6 +293,15 @@ int ows_btf_struct_size(struct ows_sensor *sensor, const char *struct_name)
 	return type ? (int)type->size : err;
 }
 
+int ows_btf_member_count(struct ows_sensor *sensor, const char *struct_name)
+{
+	const struct btf_type *type;
+	int err;
+
+	type = find_struct(sensor, struct_name, &err);
+	return type ? (int)btf_vlen(type) : err;
+}
+
 int ows_btf_member_offset(struct ows_sensor *sensor, const char *struct_name,
 			  const char *member_name)
 {

@@ -68,6 +68,9 @@ OWS_EXPORT int ows_btf_struct_size(struct ows_sensor *sensor, const char *struct
 OWS_EXPORT int ows_btf_member_offset(struct ows_sensor *sensor, const char *struct_name,
 				     const char *member_name);
 
+/* Number of members of a struct as the object's BTF records it. */
+OWS_EXPORT int ows_btf_member_count(struct ows_sensor *sensor, const char *struct_name);
+
 /* Value of an enumerator as the object's BTF records it (-ENOENT when absent). */
 OWS_EXPORT int ows_btf_enum_value(struct ows_sensor *sensor, const char *enum_name,
 				  const char *enumerator_name, __s64 *value);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace OneWaySensor.Cli;
 
@@ -16,8 +17,9 @@ internal static class Program
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // one line, the first problem: the help text is one --help away
-            await Console.Error.WriteLineAsync($"onewaysensor: {parsed.Errors[0].Message} (see onewaysensor --help)");
+            // one line, the most telling problem: the help text is one --help away
+            ParseError error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message} (see onewaysensor --help)");
             return UsageError;
         }
 

@@ -63,6 +63,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_btf_member_offset", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int BtfMemberOffset(SensorHandle sensor, string structName, string memberName);
 
+    [LibraryImport(Library, EntryPoint = "ows_btf_member_count", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int BtfMemberCount(SensorHandle sensor, string structName);
+
     [LibraryImport(Library, EntryPoint = "ows_btf_enum_value", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int BtfEnumValue(SensorHandle sensor, string enumName, string enumeratorName, out long value);
 

@@ -92,6 +92,9 @@ internal sealed unsafe class EbpfProgram : IDisposable
     public int BtfMemberOffset(string structName, string memberName) =>
         NativeMethods.BtfMemberOffset(handle, structName, memberName);
 
+    /// <summary>How many members a struct has in the object's BTF (negative errno when absent).</summary>
+    public int BtfMemberCount(string structName) => NativeMethods.BtfMemberCount(handle, structName);
+
     /// <summary>An enumerator's value as the object's BTF records it, or null when absent.</summary>
     public long? BtfEnumValue(string enumName, string enumeratorName) =>
         NativeMethods.BtfEnumValue(handle, enumName, enumeratorName, out long value) == 0 ? value : null;

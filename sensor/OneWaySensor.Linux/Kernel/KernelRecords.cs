@@ -74,17 +74,19 @@ internal struct FlowCountersRecord
 [StructLayout(LayoutKind.Sequential)]
 internal struct FlowStatsRecord
 {
-    public const int ByteSize = 72;
+    public const int ByteSize = 80;
 
     public ulong FirstSeenNs;
     public ulong LastSeenNs;
     public FlowCountersRecord Tx;
     public FlowCountersRecord Rx;
+    public uint TxNextSeq;
+    public uint RxNextSeq;
     public byte TxTcpFlags;
     public byte RxTcpFlags;
     public byte Initiator;
-    public byte Pad0;
-    public uint Pad1;
+    public byte SeqKnown;
+    public uint Pad;
 }
 
 /// <summary>struct ows_flow_open_record.</summary>

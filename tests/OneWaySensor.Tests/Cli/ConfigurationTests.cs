@@ -1,0 +1,70 @@
+using OneWaySensor.Cli;
+using OneWaySensor.Configuration;
+
+namespace OneWaySensor.Tests.Cli;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("ows-config-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        var options = new SensorOptions();
+        Assert.Null(options.Validate());
+        Assert.Equal(60, options.WindowSeconds);
+        Assert.Equal(120, options.EffectiveIdleTimeoutSeconds);
+    }
+
+    [Fact]
+    public void A_config_file_sets_values_and_the_command_line_wins()
+    {
+        FileInfo file = Write("""{ "Sensor": { "WindowSeconds": 30, "FlowMapEntries": 4096, "AlertsFile": "/tmp/a.jsonl" } }""");
+        SensorOptions options = ConfigFile.Load(file);
+        new CommandLineOverrides(null, WindowSeconds: 5, null, null, null).ApplyTo(options);
+
+        Assert.Equal(5, options.WindowSeconds);
+        Assert.Equal(4096, options.FlowMapEntries);
+        Assert.Equal("/tmp/a.jsonl", options.AlertsFile);
+    }
+
+    [Theory]
+    [InlineData("""{ "Sensor": { "WindowSecs": 30 } }""", "WindowSecs")]
+    [InlineData("""{ "Sensor": { "WindowSeconds": "soon" } }""", "Sensor:WindowSeconds")]
+    [InlineData("""{ "Sensr": { } }""", "Sensr")]
+    [InlineData("""{ "Sensor": { "WindowSeconds": 30 """, "config file")]
+    public void A_bad_file_names_the_key_and_the_problem_in_one_line(string json, string named)
+    {
+        ConfigException error = Assert.Throws<ConfigException>(() => ConfigFile.Load(Write(json)));
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_named()
+    {
+        ConfigException error = Assert.Throws<ConfigException>(() => ConfigFile.Load(new FileInfo(Path.Combine(directory, "nope.json"))));
+        Assert.Contains("nope.json: not found", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(nameof(SensorOptions.WindowSeconds), 0)]
+    [InlineData(nameof(SensorOptions.PollIntervalMilliseconds), 10)]
+    [InlineData(nameof(SensorOptions.FlowMapEntries), 10)]
+    [InlineData(nameof(SensorOptions.RingBufferBytes), 10000)]
+    public void Out_of_range_values_are_named(string key, int value)
+    {
+        var options = new SensorOptions();
+        typeof(SensorOptions).GetProperty(key)!.SetValue(options, value);
+        Assert.StartsWith($"Sensor:{key}:", options.Validate(), StringComparison.Ordinal);
+    }
+
+    private FileInfo Write(string json)
+    {
+        string path = Path.Combine(directory, $"{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return new FileInfo(path);
+    }
+}

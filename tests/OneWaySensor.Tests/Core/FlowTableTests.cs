@@ -1,0 +1,126 @@
+using System.Net;
+using OneWaySensor.Flows;
+
+namespace OneWaySensor.Tests.Core;
+
+public sealed class FlowTableTests
+{
+    private const long Second = UnixTime.NanosecondsPerSecond;
+
+    internal static FlowKey Key(ulong cgroup = 7, ushort localPort = 40000, ushort remotePort = 53, FlowProtocol protocol = FlowProtocol.Udp) => new(
+        cgroup, 4, protocol, FlowAddress.FromIPAddress(IPAddress.Loopback), localPort, FlowAddress.FromIPAddress(IPAddress.Parse("127.0.0.9")), remotePort);
+
+    internal static FlowSample Sample(FlowKey key, FlowCounters tx, FlowCounters rx, long firstSeen, long lastSeen) =>
+        new(key, tx, rx, 0, 0, FlowInitiator.Local, firstSeen, lastSeen);
+
+    [Fact]
+    public void Opening_counts_the_first_packet_in_its_direction()
+    {
+        var table = new FlowTable();
+        table.Open(new FlowOpening(Key(), FlowInitiator.Local, FirstPacketOutbound: true, new FlowCounters(1, 128, 100), 0, 10 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState flow));
+        Assert.Equal(new FlowCounters(1, 128, 100), flow.Tx);
+        Assert.Equal(default, flow.Rx);
+        Assert.Equal(10 * Second, flow.FirstSeenUnixNs);
+        Assert.Equal(1ul, table.Cgroups[7].Flows);
+    }
+
+    [Fact]
+    public void Readings_after_an_opening_add_only_what_is_new()
+    {
+        var table = new FlowTable();
+        table.Open(new FlowOpening(Key(), FlowInitiator.Local, true, new FlowCounters(1, 128, 100), 0, 10 * Second));
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(3, 384, 300), new FlowCounters(1, 60, 32), 10 * Second, 11 * Second));
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(5, 640, 500), new FlowCounters(1, 60, 32), 10 * Second, 12 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState flow));
+        Assert.Equal(new FlowCounters(5, 640, 500), flow.Tx);
+        Assert.Equal(new FlowCounters(1, 60, 32), flow.Rx);
+        Assert.Equal(12 * Second, flow.LastSeenUnixNs);
+        Assert.Equal(new FlowCounters(5, 640, 500), table.Cgroups[7].Tx);
+        Assert.Equal(new FlowCounters(1, 60, 32), table.Cgroups[7].Rx);
+    }
+
+    [Fact]
+    public void A_late_opening_record_of_a_flow_already_read_is_not_counted_twice()
+    {
+        var table = new FlowTable();
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(2, 256, 200), default, 10 * Second, 10 * Second));
+        table.Open(new FlowOpening(Key(), FlowInitiator.Local, true, new FlowCounters(1, 128, 100), 0, 10 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState flow));
+        Assert.Equal(new FlowCounters(2, 256, 200), flow.Tx);
+        Assert.Equal(0ul, table.Counters.Restarted);
+    }
+
+    [Fact]
+    public void A_flow_the_source_restarted_keeps_its_earlier_totals()
+    {
+        var table = new FlowTable();
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(9, 900, 800), default, 10 * Second, 11 * Second));
+
+        // the kernel evicted it and a new entry began with fresh counters
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(2, 200, 150), default, 20 * Second, 21 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState flow));
+        Assert.Equal(new FlowCounters(11, 1100, 950), flow.Tx);
+        Assert.Equal(10 * Second, flow.FirstSeenUnixNs);
+        Assert.Equal(1ul, table.Counters.Restarted);
+    }
+
+    [Fact]
+    public void A_flow_missing_from_a_reading_is_counted_as_evicted_once()
+    {
+        var table = new FlowTable();
+        var expired = new List<FlowKey>();
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(1, 100, 72), default, 10 * Second, 10 * Second));
+        table.EndPoll(11 * Second, 120 * Second, expired);
+        table.BeginPoll();
+        table.EndPoll(12 * Second, 120 * Second, expired);
+        table.BeginPoll();
+        table.EndPoll(13 * Second, 120 * Second, expired);
+
+        Assert.Equal(1ul, table.Counters.Evicted);
+        Assert.Empty(expired);
+        Assert.True(table.TryGet(Key(), out _), "an evicted flow's counts are kept");
+    }
+
+    [Fact]
+    public void Idle_flows_expire_and_are_handed_back_for_deletion()
+    {
+        var table = new FlowTable();
+        var expired = new List<FlowKey>();
+        table.BeginPoll();
+        table.Observe(Sample(Key(localPort: 1), new FlowCounters(1, 100, 72), default, 10 * Second, 10 * Second));
+        table.Observe(Sample(Key(localPort: 2), new FlowCounters(1, 100, 72), default, 10 * Second, 100 * Second));
+        table.EndPoll(131 * Second, 120 * Second, expired);
+
+        Assert.Equal([Key(localPort: 1)], expired);
+        Assert.False(table.TryGet(Key(localPort: 1), out _));
+        Assert.True(table.TryGet(Key(localPort: 2), out _));
+        Assert.Equal(1ul, table.Counters.Expired);
+        Assert.Equal(1ul, table.Counters.Active);
+    }
+
+    [Fact]
+    public void Cgroup_totals_sum_their_flows()
+    {
+        var table = new FlowTable();
+        table.BeginPoll();
+        table.Observe(Sample(Key(cgroup: 1, localPort: 1), new FlowCounters(1, 10, 2), new FlowCounters(2, 20, 4), 1, 1));
+        table.Observe(Sample(Key(cgroup: 1, localPort: 2), new FlowCounters(3, 30, 6), default, 1, 1));
+        table.Observe(Sample(Key(cgroup: 2, localPort: 1), new FlowCounters(5, 50, 10), default, 1, 1));
+
+        Assert.Equal(new FlowCounters(4, 40, 8), table.Cgroups[1].Tx);
+        Assert.Equal(new FlowCounters(2, 20, 4), table.Cgroups[1].Rx);
+        Assert.Equal(2ul, table.Cgroups[1].Flows);
+        Assert.Equal(new FlowCounters(5, 50, 10), table.Cgroups[2].Tx);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+namespace OneWaySensor.Tests.Support;
+
+internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>Runs a program to completion with a time limit; a program that overruns is killed and the test fails.</summary>
+internal static class ProcessRunner
+{
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{fileName} {string.Join(' ', arguments)} did not finish in time");
+        }
+
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Reflection;
+
+namespace OneWaySensor.Tests.Support;
+
+/// <summary>Where the build put things, and where the shared material is.</summary>
+internal static class RepoPaths
+{
+    /// <summary>The repository's out/ folder, as the test project was built against it.</summary>
+    public static string Out { get; } = typeof(RepoPaths).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .First(attribute => attribute.Key == "NativeOutDir").Value!;
+
+    public static string SensorBinary => Path.Combine(Out, "onewaysensor");
+
+    public static string TrafficGenerator => Path.Combine(Out, "owsgen");
+
+    public static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+            .Split(':')
+            .Select(directory => Path.Combine(directory, name))
+            .FirstOrDefault(File.Exists);
+}

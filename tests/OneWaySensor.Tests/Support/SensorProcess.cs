@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OneWaySensor.Tests.Support;
+
+/// <summary>The shipped `onewaysensor` binary running in the background, its output collected line by line.</summary>
+internal sealed class SensorProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> stdout = new();
+    private readonly ConcurrentQueue<string> stderr = new();
+
+    private SensorProcess(Process process)
+    {
+        this.process = process;
+        process.OutputDataReceived += (_, line) => Collect(stdout, line.Data);
+        process.ErrorDataReceived += (_, line) => Collect(stderr, line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyCollection<string> Stdout => stdout;
+
+    public string Stderr => string.Join('\n', stderr);
+
+    public static SensorProcess Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(RepoPaths.SensorBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new SensorProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Waits for a stderr line containing <paramref name="text"/>; fails with the stderr seen so far.</summary>
+    public void WaitForLog(string text, TimeSpan timeout) =>
+        WaitUntil(() => stderr.Any(line => line.Contains(text, StringComparison.Ordinal)), timeout, $"no log line with '{text}'");
+
+    public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (process.HasExited && !condition())
+            {
+                Assert.Fail($"the sensor exited ({process.ExitCode}) before: {what}\n{Stderr}");
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out: {what}\n{Stderr}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>Sends SIGTERM and returns the exit code.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        ProcessRunner.Run("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(process.WaitForExit(timeout), $"the sensor did not stop after SIGTERM\n{Stderr}");
+        process.WaitForExit(); // drains the output readers
+        return process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+
+        process.Dispose();
+    }
+
+    private static void Collect(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lines.Enqueue(line);
+        }
+    }
+}

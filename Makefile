@@ -92,7 +92,9 @@ $(HOST): $(SHIM) $(DOTNET_SRC)
 host: $(HOST)
 
 test: all
-	$(Q)$(DOTNET) test OneWaySensor.sln -c $(CONFIG) --nologo --logger "console;verbosity=normal" \
+	$(call msg,DOTNET,OneWaySensor.sln)
+	$(Q)$(DOTNET) build OneWaySensor.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary
+	$(Q)$(DOTNET) test OneWaySensor.sln -c $(CONFIG) --no-build --nologo --logger "console;verbosity=normal" \
 		--logger "trx;LogFileName=results.trx" --results-directory $(OUT)/test-results
 
 run: all

@@ -73,7 +73,7 @@ internal sealed partial class SensorService(
         if (health.Lost > lostReported)
         {
             lostReported = health.Lost;
-            LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.RecordsSkipped, health.RingCorrupt);
+            LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt);
         }
     }
 
@@ -97,8 +97,8 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, records skipped {Skipped})")]
     private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong skipped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
-    private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong skipped, ulong corrupt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
+    private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "the eBPF source stopped: {Reason}")]
     private partial void LogSourceFailed(string reason);

@@ -9,6 +9,7 @@ public readonly record struct EbpfSourceHealth(
     ulong RingBufferFull,
     ulong FlowUpdateFailed,
     ulong FlowsEvicted,
+    ulong FlowsRestarted,
     ulong RecordsSkipped,
     ulong RingCorrupt,
     ulong HandlerFailed,
@@ -19,7 +20,7 @@ public readonly record struct EbpfSourceHealth(
     ulong ActiveFlows)
 {
     /// <summary>Everything that means data was lost or not understood.</summary>
-    public ulong Lost => RingBufferFull + FlowUpdateFailed + FlowsEvicted + RecordsSkipped + RingCorrupt;
+    public ulong Lost => RingBufferFull + FlowUpdateFailed + FlowsEvicted + FlowsRestarted + RecordsSkipped + RingCorrupt;
 }
 
 /// <summary>
@@ -116,6 +117,7 @@ public sealed class EbpfFlowSource : IDisposable
             kernelCounters[(int)KernelCounter.RingBufferFull],
             kernelCounters[(int)KernelCounter.FlowUpdateFailed],
             flows.Evicted,
+            flows.Restarted,
             records.Skipped,
             ring?.Corrupt ?? 0,
             records.HandlerFailed,

@@ -49,23 +49,15 @@ public sealed class DetectionEngineTests
         Assert.Equal(1ul, engine.AlertsRaised);
     }
 
-    [Fact]
-    public void A_flow_with_any_inbound_payload_never_raises()
+    [Theory]
+    [InlineData(1000ul, 1ul)] // a single byte of reply makes it two-way
+    [InlineData(0ul, 1000ul)] // receive only
+    [InlineData(0ul, 0ul)] // handshake or ACKs only
+    public void A_flow_that_is_not_send_only_never_raises(ulong txPayload, ulong rxPayload)
     {
         (FlowTable table, DetectionEngine engine, Collected sink) = Setup();
         table.BeginPoll();
-        table.Observe(FlowTableTests.Sample(FlowTableTests.Key(), new FlowCounters(10, 1280, 1000), new FlowCounters(1, 29, 1), 100 * Second, 150 * Second));
-
-        engine.Evaluate(table, 1000 * Second);
-        Assert.Empty(sink.Alerts);
-    }
-
-    [Fact]
-    public void A_receive_only_flow_never_raises()
-    {
-        (FlowTable table, DetectionEngine engine, Collected sink) = Setup();
-        table.BeginPoll();
-        table.Observe(FlowTableTests.Sample(FlowTableTests.Key(), new FlowCounters(10, 520, 0), new FlowCounters(10, 1280, 1000), 100 * Second, 150 * Second));
+        table.Observe(FlowTableTests.Sample(FlowTableTests.Key(), new FlowCounters(10, 1280, txPayload), new FlowCounters(10, 520, rxPayload), 100 * Second, 150 * Second));
 
         engine.Evaluate(table, 1000 * Second);
         Assert.Empty(sink.Alerts);

@@ -86,6 +86,18 @@ public sealed class SensorEndToEndTests
         Assert.Equal("onewaysensor: missing capability CAP_BPF: run as root or grant CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN", line);
     }
 
+    [SkippableFact]
+    public void An_alerts_file_that_cannot_be_opened_fails_start_up_with_one_line()
+    {
+        Requirements.Root();
+        Requirements.Built();
+        ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["run", "--alerts", "/proc/no-such-dir/alerts.jsonl", "--duration", "5"]);
+
+        Assert.Equal(1, result.ExitCode);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("onewaysensor: cannot open the alerts file /proc/no-such-dir/alerts.jsonl", line, StringComparison.Ordinal);
+    }
+
     private static void AssertOneWay(JsonElement alert, string proto, string remote, int remotePort, TrafficResult sent, string cgroupPath)
     {
         Assert.Equal("one_way_flow", alert.GetProperty("rule").GetString());

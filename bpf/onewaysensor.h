@@ -41,7 +41,7 @@ struct ows_record_header {
 	__u16 kind;    /* enum ows_record_kind */
 	__u16 version; /* OWS_RECORD_VERSION */
 	__u32 size;    /* whole record, header included */
-	__u64 timestamp_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 timestamp_ns; /* CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) */
 };
 
 /*

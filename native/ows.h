@@ -75,7 +75,7 @@ OWS_EXPORT int ows_btf_member_count(struct ows_sensor *sensor, const char *struc
 OWS_EXPORT int ows_btf_enum_value(struct ows_sensor *sensor, const char *enum_name,
 				  const char *enumerator_name, __s64 *value);
 
-/* CLOCK_MONOTONIC now, in ns: the clock of the records' timestamps. */
+/* CLOCK_MONOTONIC now, in ns: the base of the records' (coarse) timestamps. */
 OWS_EXPORT __u64 ows_monotonic_ns(void);
 
 /* A short English description of a negative errno from this API. */

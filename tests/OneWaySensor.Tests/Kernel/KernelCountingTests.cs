@@ -130,6 +130,7 @@ public sealed class KernelCountingTests
             Thread.Sleep(300); // the last ACK or echo is still in flight when the generator exits
             source.Stop();
             Assert.Equal(0ul, source.Health().Lost);
+            Assert.True(source.Health().RecordsDispatched > 0, "flow-open records came through the ring buffer");
         }
 
         List<FlowState> flows = table.Flows.Where(flow => flow.Key.CgroupId == cgroup.Id).ToList();

@@ -7,16 +7,16 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 #include "onewaysensor.h"
 #include "counters.bpf.h"
+#include "records.bpf.h"
+#include "owners.bpf.h"
 #include "packet.bpf.h"
 
 #define OWS_EEXIST 17
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* wake user space only once this much is waiting (set before load) */
-const volatile __u64 ringbuf_wakeup_bytes = 64 * 1024;
 
 /* sizes are defaults; user space sets them before load */
 struct {
@@ -26,18 +26,10 @@ struct {
 	__type(value, struct ows_flow_stats);
 } ows_flows SEC(".maps");
 
-/*
- * BPF ring buffer, not a perf buffer: measured here with 64-byte records,
- * batched wake-ups drained over 10 M records/s against 2 M/s for the perf
- * buffer, and one buffer shared by all CPUs keeps records in order.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
-} ows_records SEC(".maps");
-
 /* keep these types in BTF, so user space can check its mirrors against them */
 const struct ows_flow_open_record *unused_flow_open_record __attribute__((unused));
+const struct ows_process_exec_record *unused_process_exec_record __attribute__((unused));
+const struct ows_process_exit_record *unused_process_exit_record __attribute__((unused));
 const enum ows_record_kind *unused_record_kind __attribute__((unused));
 const enum ows_counter *unused_counter __attribute__((unused));
 const enum ows_direction *unused_direction __attribute__((unused));
@@ -116,37 +108,28 @@ static __always_inline void add_packet(struct ows_flow_stats *stats, const struc
 		*flags |= info->tcp_flags;
 }
 
-static __always_inline void send_flow_open(const struct ows_flow_key *key,
+static __always_inline void send_flow_open(struct __sk_buff *skb, const struct ows_flow_key *key,
 					   const struct packet_info *info, __u32 ip_bytes,
 					   __u8 initiator, __u64 now)
 {
 	struct ows_flow_open_record *record;
-	__u64 flags;
 
-	record = bpf_ringbuf_reserve(&ows_records, sizeof(*record), 0);
-	if (!record) {
-		counter_inc(OWS_COUNTER_RINGBUF_FULL);
+	record = reserve_record(sizeof(*record), OWS_RECORD_FLOW_OPEN, now);
+	if (!record)
 		return;
-	}
-	record->header.kind = OWS_RECORD_FLOW_OPEN;
-	record->header.version = OWS_RECORD_VERSION;
-	record->header.size = sizeof(*record);
-	record->header.timestamp_ns = now;
 	__builtin_memcpy(&record->key, key, sizeof(*key));
 	record->initiator = initiator;
 	record->tcp_flags = info->tcp_flags;
 	__builtin_memset(record->pad, 0, sizeof(record->pad));
 	record->ip_bytes = ip_bytes;
 	record->payload_bytes = info->payload_bytes;
-
-	/* batch wake-ups: user space also polls on a short timeout */
-	flags = bpf_ringbuf_query(&ows_records, BPF_RB_AVAIL_DATA) >= ringbuf_wakeup_bytes
-			? BPF_RB_FORCE_WAKEUP
-			: BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(record, flags);
+	__builtin_memset(&record->owner, 0, sizeof(record->owner));
+	record->owner_known = read_owner(skb, &record->owner);
+	submit_record(record);
 }
 
-static __always_inline void open_flow(const struct ows_flow_key *key, const struct packet_info *info,
+static __always_inline void open_flow(struct __sk_buff *skb, const struct ows_flow_key *key,
+				      const struct packet_info *info,
 				      __u32 ip_bytes, __u8 direction, __u64 now)
 {
 	struct ows_flow_stats fresh = {};
@@ -170,7 +153,7 @@ static __always_inline void open_flow(const struct ows_flow_key *key, const stru
 		return;
 	}
 	counter_inc(OWS_COUNTER_FLOWS_CREATED);
-	send_flow_open(key, info, ip_bytes, initiator, now);
+	send_flow_open(skb, key, info, ip_bytes, initiator, now);
 }
 
 static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
@@ -199,7 +182,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	if (stats)
 		add_packet(stats, &info, skb->len, direction, now);
 	else
-		open_flow(&key, &info, skb->len, direction, now);
+		open_flow(skb, &key, &info, skb->len, direction, now);
 	return 1;
 }
 
@@ -213,4 +196,84 @@ SEC("cgroup_skb/ingress")
 int ows_ingress(struct __sk_buff *skb)
 {
 	return count_packet(skb, OWS_DIR_RX);
+}
+
+/* socket owners: these hooks run in the owning process and always allow */
+
+SEC("cgroup/sock_create")
+int ows_sock_create(struct bpf_sock *sk)
+{
+	remember_owner(sk);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int ows_connect4(struct bpf_sock_addr *ctx)
+{
+	remember_owner(ctx->sk);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int ows_connect6(struct bpf_sock_addr *ctx)
+{
+	remember_owner(ctx->sk);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int ows_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	remember_owner(ctx->sk);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int ows_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	remember_owner(ctx->sk);
+	return 1;
+}
+
+/* endpoint telemetry: every exec, with its cgroup, parent and file name */
+SEC("tp/sched/sched_process_exec")
+int ows_process_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ows_process_exec_record *record;
+	__u32 filename_offset = ctx->__data_loc_filename & 0xFFFF;
+
+	/* tracepoints may not use the coarse clock; execs are rare enough for the precise one */
+	record = reserve_record(sizeof(*record), OWS_RECORD_PROCESS_EXEC, bpf_ktime_get_ns());
+	if (!record)
+		return 0;
+	record->cgroup_id = bpf_get_current_cgroup_id();
+	record->tgid = bpf_get_current_pid_tgid() >> 32;
+	record->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_get_current_comm(record->comm, sizeof(record->comm));
+	bpf_probe_read_kernel_str(record->filename, sizeof(record->filename),
+				  (void *)ctx + filename_offset);
+	submit_record(record);
+	return 0;
+}
+
+/* the end of a process: the thread group leader's exit */
+SEC("tp/sched/sched_process_exit")
+int ows_process_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ows_process_exit_record *record;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if ((__u32)pid_tgid != (__u32)(pid_tgid >> 32))
+		return 0; /* a thread, not the process */
+	record = reserve_record(sizeof(*record), OWS_RECORD_PROCESS_EXIT, bpf_ktime_get_ns());
+	if (!record)
+		return 0;
+	record->cgroup_id = bpf_get_current_cgroup_id();
+	record->tgid = pid_tgid >> 32;
+	record->exit_code = BPF_CORE_READ(task, exit_code);
+	bpf_get_current_comm(record->comm, sizeof(record->comm));
+	submit_record(record);
+	return 0;
 }

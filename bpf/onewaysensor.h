@@ -17,8 +17,13 @@
 
 /* Kinds of records sent through the ring buffer. */
 enum ows_record_kind {
-	OWS_RECORD_FLOW_OPEN = 1, /* a flow was seen for the first time */
+	OWS_RECORD_FLOW_OPEN = 1,    /* a flow was seen for the first time */
+	OWS_RECORD_PROCESS_EXEC = 2, /* a process called execve */
+	OWS_RECORD_PROCESS_EXIT = 3, /* a process (thread group) exited */
 };
+
+#define OWS_COMM_LEN 16
+#define OWS_FILENAME_LEN 256
 
 /* Which way a packet went, seen from the cgroup's socket. */
 enum ows_direction {
@@ -85,15 +90,47 @@ struct ows_flow_stats {
 	__u8 pad[4];
 };
 
+/*
+ * The process that owns a socket: set in socket-local storage when the
+ * socket is created, connects or sends to an address, in that process's
+ * context; accepted sockets inherit their listener's (BPF_F_CLONE).
+ */
+struct ows_process_ref {
+	__u32 tgid; /* the process id as user space knows it */
+	__u32 pid;  /* the thread */
+	char comm[OWS_COMM_LEN];
+};
+
 /* OWS_RECORD_FLOW_OPEN: sent once, when a flow enters the flow map. */
 struct ows_flow_open_record {
 	struct ows_record_header header;
 	struct ows_flow_key key;
-	__u8 initiator; /* enum ows_direction */
-	__u8 tcp_flags; /* flags of the opening packet */
-	__u8 pad[6];
+	__u8 initiator;   /* enum ows_direction */
+	__u8 tcp_flags;   /* flags of the opening packet */
+	__u8 owner_known; /* 1 when owner is set */
+	__u8 pad[5];
 	__u64 ip_bytes;      /* of the opening packet */
 	__u64 payload_bytes; /* of the opening packet */
+	struct ows_process_ref owner;
+};
+
+/* OWS_RECORD_PROCESS_EXEC: from the sched:sched_process_exec tracepoint. */
+struct ows_process_exec_record {
+	struct ows_record_header header;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 ppid;
+	char comm[OWS_COMM_LEN];
+	char filename[OWS_FILENAME_LEN]; /* NUL-terminated; bytes after it are undefined */
+};
+
+/* OWS_RECORD_PROCESS_EXIT: a thread group leader exited (sched:sched_process_exit). */
+struct ows_process_exit_record {
+	struct ows_record_header header;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__s32 exit_code; /* as wait(2) encodes it */
+	char comm[OWS_COMM_LEN];
 };
 
 #endif /* ONEWAYSENSOR_H */

@@ -16,10 +16,12 @@
 #include "ows.h"
 #include "onewaysensor.skel.h"
 
+#define OWS_MAX_LINKS 16
+
 struct ows_sensor {
 	struct onewaysensor_bpf *skel;
-	struct bpf_link *egress;
-	struct bpf_link *ingress;
+	struct bpf_link *links[OWS_MAX_LINKS];
+	int link_count;
 	void *consumer_page;
 	void *producer_pages;
 	size_t producer_length;
@@ -90,27 +92,45 @@ int ows_load(struct ows_sensor *sensor)
 	return onewaysensor_bpf__load(sensor->skel);
 }
 
+/* cgroup programs attach to the cgroup; tracepoints attach by their section name */
+static struct bpf_link *attach_program(struct bpf_program *program, int cgroup_fd)
+{
+	switch (bpf_program__type(program)) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return bpf_program__attach_cgroup(program, cgroup_fd);
+	default:
+		return bpf_program__attach(program);
+	}
+}
+
 int ows_attach(struct ows_sensor *sensor, const char *cgroup_path)
 {
+	struct bpf_program *program;
 	int cgroup_fd, err = 0;
 
 	if (!sensor || !cgroup_path)
 		return -EINVAL;
-	if (sensor->egress || sensor->ingress)
+	if (sensor->link_count)
 		return -EALREADY;
 	cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_fd < 0)
 		return -errno;
 	/* links, not legacy attachments: they vanish with this process */
-	sensor->egress = bpf_program__attach_cgroup(sensor->skel->progs.ows_egress, cgroup_fd);
-	if (!sensor->egress) {
-		err = negative_errno(EINVAL);
-		goto cleanup;
-	}
-	sensor->ingress = bpf_program__attach_cgroup(sensor->skel->progs.ows_ingress, cgroup_fd);
-	if (!sensor->ingress) {
-		err = negative_errno(EINVAL);
-		goto cleanup;
+	bpf_object__for_each_program(program, sensor->skel->obj) {
+		struct bpf_link *link;
+
+		if (sensor->link_count == OWS_MAX_LINKS) {
+			err = -E2BIG;
+			goto cleanup;
+		}
+		link = attach_program(program, cgroup_fd);
+		if (!link) {
+			err = negative_errno(EINVAL);
+			goto cleanup;
+		}
+		sensor->links[sensor->link_count++] = link;
 	}
 
 cleanup:
@@ -122,19 +142,15 @@ cleanup:
 
 int ows_detach(struct ows_sensor *sensor)
 {
-	int err = 0, ret;
+	int err = 0;
 
 	if (!sensor)
 		return -EINVAL;
-	if (sensor->egress) {
-		ret = bpf_link__destroy(sensor->egress);
+	while (sensor->link_count > 0) {
+		int ret = bpf_link__destroy(sensor->links[--sensor->link_count]);
+
 		err = err ? err : ret;
-		sensor->egress = NULL;
-	}
-	if (sensor->ingress) {
-		ret = bpf_link__destroy(sensor->ingress);
-		err = err ? err : ret;
-		sensor->ingress = NULL;
+		sensor->links[sensor->link_count] = NULL;
 	}
 	return err;
 }

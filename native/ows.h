@@ -38,10 +38,13 @@ OWS_EXPORT int ows_open(const struct ows_options *options, struct ows_sensor **o
 /* Loads the programs and maps into the kernel (needs CAP_BPF). */
 OWS_EXPORT int ows_load(struct ows_sensor *sensor);
 
-/* Attaches egress and ingress programs to the cgroup v2 directory at path. */
+/*
+ * Attaches every program: the cgroup ones (packets, socket owners) to the
+ * cgroup v2 directory at path, the tracepoints (exec, exit) globally.
+ */
 OWS_EXPORT int ows_attach(struct ows_sensor *sensor, const char *cgroup_path);
 
-/* Detaches both programs; safe to call when not attached. */
+/* Detaches every program; safe to call when not attached. */
 OWS_EXPORT int ows_detach(struct ows_sensor *sensor);
 
 /* Maps the ring buffer for reading in place; valid until ows_close. */

@@ -1,5 +1,6 @@
 using OneWaySensor.Configuration;
 using OneWaySensor.Flows;
+using OneWaySensor.Processes;
 using OneWaySensor.Linux.Kernel;
 
 namespace OneWaySensor.Linux;
@@ -28,7 +29,8 @@ public readonly record struct EbpfSourceHealth(
 /// drains flow-open records from the ring buffer as they come and, every
 /// poll interval, reads the kernel's flow map in one batch into the
 /// <see cref="FlowTable"/>, then lets <paramref name="afterPoll"/> run (the
-/// detections). Nothing on that path allocates per record or per flow read.
+/// detections). Process exec and exit records go to <paramref name="processEvents"/>.
+/// Nothing on the flow path allocates per record or per flow read.
 /// </summary>
 public sealed class EbpfFlowSource : IDisposable
 {
@@ -52,7 +54,7 @@ public sealed class EbpfFlowSource : IDisposable
     private volatile bool stopping;
     private Exception? failure;
 
-    public EbpfFlowSource(SensorOptions options, FlowTable table, Action<long>? afterPoll = null)
+    public EbpfFlowSource(SensorOptions options, FlowTable table, Action<long>? afterPoll = null, Action<ProcessEvent>? processEvents = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
@@ -61,7 +63,7 @@ public sealed class EbpfFlowSource : IDisposable
         program = EbpfProgram.Open(options);
         keys = new FlowKeyRecord[options.FlowMapEntries];
         values = new FlowStatsRecord[options.FlowMapEntries];
-        records = new FlowRecordHandler(table);
+        records = new FlowRecordHandler(table, processEvents);
         dispatcher = records.CreateDispatcher();
     }
 

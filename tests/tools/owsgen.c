@@ -4,7 +4,7 @@
  * inside a test's own cgroup and talks only to loopback addresses the
  * test names. Every mode sends a fixed count and stops by itself; every
  * read has a timeout. On success it prints one line:
- *   local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N
+ *   pid=N local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N
  *
  * Modes:
  *   udp-send  ADDR PORT COUNT SIZE  send COUNT datagrams, read nothing
@@ -264,8 +264,8 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		return 1;
-	printf("local_port=%d sent_bytes=%llu received_bytes=%llu sent_packets=%llu received_packets=%llu\n",
-	       port, totals.sent_bytes, totals.received_bytes, totals.sent_packets,
+	printf("pid=%d local_port=%d sent_bytes=%llu received_bytes=%llu sent_packets=%llu received_packets=%llu\n",
+	       (int)getpid(), port, totals.sent_bytes, totals.received_bytes, totals.sent_packets,
 	       totals.received_packets);
 	return 0;
 }

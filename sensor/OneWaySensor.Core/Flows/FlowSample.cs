@@ -15,11 +15,12 @@ public readonly record struct FlowSample(
     long FirstSeenUnixNs,
     long LastSeenUnixNs);
 
-/// <summary>A flow's first packet, reported the moment the source first sees it.</summary>
+/// <summary>A flow's first packet, reported the moment the source first sees it, with the socket's owner where known.</summary>
 public readonly record struct FlowOpening(
     FlowKey Key,
     FlowInitiator Initiator,
     bool FirstPacketOutbound,
     FlowCounters FirstPacket,
     byte TcpFlags,
-    long TimeUnixNs);
+    long TimeUnixNs,
+    Processes.ProcessRef Owner = default);

@@ -17,6 +17,9 @@ public struct FlowState
     public long FirstSeenUnixNs;
     public long LastSeenUnixNs;
 
+    /// <summary>The process that owns the local socket, when the source knows it.</summary>
+    public Processes.ProcessRef Owner;
+
     /// <summary>The source's last cumulative reading, to turn the next one into a delta.</summary>
     internal FlowCounters SourceTx;
     internal FlowCounters SourceRx;

@@ -51,11 +51,22 @@ public sealed class FlowTable
         }
         else if (opening.TimeUnixNs <= state.SourceFirstSeenUnixNs)
         {
-            return; // a poll already read this incarnation
+            // a poll already read this incarnation; only the owner is news
+            if (opening.Owner.Known && !state.Owner.Known)
+            {
+                state.Owner = opening.Owner;
+            }
+
+            return;
         }
         else
         {
             counters.Restarted++;
+        }
+
+        if (opening.Owner.Known)
+        {
+            state.Owner = opening.Owner;
         }
 
         state.SourceTx = tx;

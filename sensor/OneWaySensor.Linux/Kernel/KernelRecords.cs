@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using OneWaySensor.Processes;
 
 namespace OneWaySensor.Linux.Kernel;
 
@@ -10,6 +11,8 @@ namespace OneWaySensor.Linux.Kernel;
 internal enum RecordKind : ushort
 {
     FlowOpen = 1,
+    ProcessExec = 2,
+    ProcessExit = 3,
 }
 
 /// <summary>enum ows_counter: indexes of the kernel's per-CPU counters.</summary>
@@ -89,18 +92,65 @@ internal struct FlowStatsRecord
     public uint Pad;
 }
 
+/// <summary>struct ows_process_ref.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ProcessRefRecord
+{
+    public const int ByteSize = 24;
+
+    public uint Tgid;
+    public uint Pid;
+    public CommName Comm;
+}
+
 /// <summary>struct ows_flow_open_record.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct FlowOpenRecord
 {
-    public const int ByteSize = 88;
+    public const int ByteSize = 112;
 
     public RecordHeader Header;
     public FlowKeyRecord Key;
     public byte Initiator;
     public byte TcpFlags;
-    public ushort Pad0;
+    public byte OwnerKnown;
+    public byte Pad0;
     public uint Pad1;
     public ulong IpBytes;
     public ulong PayloadBytes;
+    public ProcessRefRecord Owner;
+}
+
+/// <summary>OWS_FILENAME_LEN bytes of a NUL-terminated path.</summary>
+[InlineArray(256)]
+internal struct FileNameBytes
+{
+    private byte first;
+}
+
+/// <summary>struct ows_process_exec_record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ProcessExecRecord
+{
+    public const int ByteSize = 304;
+
+    public RecordHeader Header;
+    public ulong CgroupId;
+    public uint Tgid;
+    public uint Ppid;
+    public CommName Comm;
+    public FileNameBytes FileName;
+}
+
+/// <summary>struct ows_process_exit_record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ProcessExitRecord
+{
+    public const int ByteSize = 48;
+
+    public RecordHeader Header;
+    public ulong CgroupId;
+    public uint Tgid;
+    public int ExitCode;
+    public CommName Comm;
 }

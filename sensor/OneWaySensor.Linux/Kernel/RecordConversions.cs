@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using OneWaySensor.Flows;
+using OneWaySensor.Processes;
 
 namespace OneWaySensor.Linux.Kernel;
 
@@ -60,7 +61,38 @@ internal static class RecordConversions
             outbound,
             new FlowCounters(1, record.IpBytes, record.PayloadBytes),
             record.TcpFlags,
-            clock.ToUnixNs(record.Header.TimestampNs));
+            clock.ToUnixNs(record.Header.TimestampNs),
+            record.OwnerKnown != 0 ? ToProcessRef(record.Owner) : default);
+    }
+
+    public static ProcessRef ToProcessRef(in ProcessRefRecord owner) =>
+        new() { Tgid = owner.Tgid, Pid = owner.Pid, Comm = owner.Comm };
+
+    public static ProcessEvent ToExecEvent(in ProcessExecRecord record, in MonotonicClock clock) => new(
+        UnixTime.ToDateTimeOffset(clock.ToUnixNs(record.Header.TimestampNs)),
+        ProcessEventKind.Exec,
+        record.CgroupId,
+        record.Tgid,
+        record.Ppid,
+        record.Comm.ToString(),
+        NulTerminated(record.FileName),
+        null);
+
+    public static ProcessEvent ToExitEvent(in ProcessExitRecord record, in MonotonicClock clock) => new(
+        UnixTime.ToDateTimeOffset(clock.ToUnixNs(record.Header.TimestampNs)),
+        ProcessEventKind.Exit,
+        record.CgroupId,
+        record.Tgid,
+        null,
+        record.Comm.ToString(),
+        null,
+        record.ExitCode);
+
+    /// <summary>The text before the first NUL (the kernel leaves the bytes after it undefined).</summary>
+    private static string NulTerminated(ReadOnlySpan<byte> bytes)
+    {
+        int end = bytes.IndexOf((byte)0);
+        return System.Text.Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
 
     private static bool IsSynAck(in FlowOpenRecord record) =>

@@ -30,7 +30,7 @@ internal static class RecordWriter
     }
 
     /// <summary>A flow-open record with a correct header; returns the bytes written.</summary>
-    public static int FlowOpen(Span<byte> destination, in FlowKeyRecord key, ulong timestampNs, byte initiator = 0, ulong ipBytes = 128, ulong payloadBytes = 100, byte tcpFlags = 0)
+    public static int FlowOpen(Span<byte> destination, in FlowKeyRecord key, ulong timestampNs, byte initiator = 0, ulong ipBytes = 128, ulong payloadBytes = 100, byte tcpFlags = 0, uint ownerTgid = 0, string ownerComm = "")
     {
         var record = new FlowOpenRecord
         {
@@ -46,9 +46,28 @@ internal static class RecordWriter
             TcpFlags = tcpFlags,
             IpBytes = ipBytes,
             PayloadBytes = payloadBytes,
+            OwnerKnown = (byte)(ownerTgid != 0 ? 1 : 0),
+            Owner = new ProcessRefRecord { Tgid = ownerTgid, Pid = ownerTgid, Comm = Processes.CommName.From(ownerComm) },
         };
         MemoryMarshal.Write(destination, in record);
         return FlowOpenRecord.ByteSize;
+    }
+
+    /// <summary>A process-exec record as the tracepoint program writes it.</summary>
+    public static int ProcessExec(Span<byte> destination, ulong timestampNs, ulong cgroupId, uint tgid, uint ppid, string comm, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var record = new ProcessExecRecord
+        {
+            Header = new RecordHeader { Kind = (ushort)RecordKind.ProcessExec, Version = RecordHeader.CurrentVersion, Size = ProcessExecRecord.ByteSize, TimestampNs = timestampNs },
+            CgroupId = cgroupId,
+            Tgid = tgid,
+            Ppid = ppid,
+            Comm = Processes.CommName.From(comm),
+        };
+        System.Text.Encoding.UTF8.GetBytes(fileName.AsSpan(0, Math.Min(fileName.Length, 255)), record.FileName);
+        MemoryMarshal.Write(destination, in record);
+        return ProcessExecRecord.ByteSize;
     }
 
     /// <summary>A record of any kind, version and declared size, with its body zeroed (for malformed inputs).</summary>

@@ -32,6 +32,28 @@ public sealed class KernelCountingTests
     }
 
     [SkippableTheory]
+    [InlineData("udp-send", "127.0.0.1")]
+    [InlineData("udp-echo", "::1")]
+    [InlineData("tcp-send", "::1")]
+    [InlineData("tcp-echo", "127.0.0.1")]
+    public void A_flow_names_the_process_that_owns_its_socket_and_its_exec_is_reported(string mode, string address)
+    {
+        bool tcp = mode.StartsWith("tcp", StringComparison.Ordinal);
+        bool echo = mode.EndsWith("echo", StringComparison.Ordinal);
+        using var server = tcp ? LoopbackServer.Tcp(IPAddress.Parse(address), echo) : LoopbackServer.Udp(IPAddress.Parse(address), echo);
+        var execs = new List<OneWaySensor.Processes.ProcessEvent>();
+        (FlowState flow, TrafficResult sent) = Measure(address, mode, server.Port, execs);
+
+        Assert.True(flow.Owner.Known, "the flow has an owner");
+        Assert.Equal(sent.Pid, flow.Owner.Tgid);
+        Assert.Equal("owsgen", flow.Owner.Comm.ToString());
+        OneWaySensor.Processes.ProcessEvent exec = Assert.Single(execs, e => e.Kind == OneWaySensor.Processes.ProcessEventKind.Exec && e.Pid == sent.Pid);
+        Assert.Equal(RepoPaths.TrafficGenerator, exec.Executable);
+        Assert.Equal("owsgen", exec.Comm);
+        Assert.Contains(execs, e => e.Kind == OneWaySensor.Processes.ProcessEventKind.Exit && e.Pid == sent.Pid && e.ExitCode == 0);
+    }
+
+    [SkippableTheory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
     public void Udp_one_way_sender_counts_sends_and_nothing_back(string address)
@@ -111,7 +133,7 @@ public sealed class KernelCountingTests
     }
 
     /// <summary>Runs one owsgen mode in a fresh cgroup under a freshly loaded sensor; returns the generator's flow.</summary>
-    private static (FlowState Flow, TrafficResult Sent) Measure(string address, string mode, int? port)
+    private static (FlowState Flow, TrafficResult Sent) Measure(string address, string mode, int? port, List<OneWaySensor.Processes.ProcessEvent>? processEvents = null)
     {
         Requirements.Root();
         Requirements.NativeLibrary();
@@ -120,7 +142,14 @@ public sealed class KernelCountingTests
         var table = new FlowTable();
         using var cgroup = TestCgroup.Create("count");
         TrafficResult sent;
-        using (var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 100 }, table))
+        var cgroupEvents = new List<OneWaySensor.Processes.ProcessEvent>();
+        using (var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 100 }, table, processEvents: e =>
+        {
+            if (e.CgroupId == cgroup.Id)
+            {
+                cgroupEvents.Add(e);
+            }
+        }))
         {
             source.Start(root);
             string[] arguments = port is int p
@@ -132,6 +161,8 @@ public sealed class KernelCountingTests
             Assert.Equal(0ul, source.Health().Lost);
             Assert.True(source.Health().RecordsDispatched > 0, "flow-open records came through the ring buffer");
         }
+
+        processEvents?.AddRange(cgroupEvents);
 
         List<FlowState> flows = table.Flows.Where(flow => flow.Key.CgroupId == cgroup.Id).ToList();
         FlowState? generator = flows.Where(flow => flow.Key.LocalPort == sent.LocalPort).Cast<FlowState?>().FirstOrDefault();

@@ -20,6 +20,9 @@ public sealed class KernelLayoutTests
         { "ows_flow_counters", Unsafe.SizeOf<FlowCountersRecord>() },
         { "ows_flow_stats", Unsafe.SizeOf<FlowStatsRecord>() },
         { "ows_flow_open_record", Unsafe.SizeOf<FlowOpenRecord>() },
+        { "ows_process_ref", Unsafe.SizeOf<ProcessRefRecord>() },
+        { "ows_process_exec_record", Unsafe.SizeOf<ProcessExecRecord>() },
+        { "ows_process_exit_record", Unsafe.SizeOf<ProcessExitRecord>() },
     };
 
     public static TheoryData<string, string, int> Offsets()
@@ -29,6 +32,9 @@ public sealed class KernelLayoutTests
         var counters = default(FlowCountersRecord);
         var stats = default(FlowStatsRecord);
         var open = default(FlowOpenRecord);
+        var owner = default(ProcessRefRecord);
+        var exec = default(ProcessExecRecord);
+        var exit = default(ProcessExitRecord);
         return new TheoryData<string, string, int>
         {
             { "ows_record_header", "kind", Offset(ref header, ref header.Kind) },
@@ -61,15 +67,33 @@ public sealed class KernelLayoutTests
             { "ows_flow_open_record", "key", Offset(ref open, ref open.Key) },
             { "ows_flow_open_record", "initiator", Offset(ref open, ref open.Initiator) },
             { "ows_flow_open_record", "tcp_flags", Offset(ref open, ref open.TcpFlags) },
+            { "ows_flow_open_record", "owner_known", Offset(ref open, ref open.OwnerKnown) },
             { "ows_flow_open_record", "pad", Offset(ref open, ref open.Pad0) },
             { "ows_flow_open_record", "ip_bytes", Offset(ref open, ref open.IpBytes) },
             { "ows_flow_open_record", "payload_bytes", Offset(ref open, ref open.PayloadBytes) },
+            { "ows_flow_open_record", "owner", Offset(ref open, ref open.Owner) },
+            { "ows_process_ref", "tgid", Offset(ref owner, ref owner.Tgid) },
+            { "ows_process_ref", "pid", Offset(ref owner, ref owner.Pid) },
+            { "ows_process_ref", "comm", Offset(ref owner, ref owner.Comm) },
+            { "ows_process_exec_record", "header", Offset(ref exec, ref exec.Header) },
+            { "ows_process_exec_record", "cgroup_id", Offset(ref exec, ref exec.CgroupId) },
+            { "ows_process_exec_record", "tgid", Offset(ref exec, ref exec.Tgid) },
+            { "ows_process_exec_record", "ppid", Offset(ref exec, ref exec.Ppid) },
+            { "ows_process_exec_record", "comm", Offset(ref exec, ref exec.Comm) },
+            { "ows_process_exec_record", "filename", Offset(ref exec, ref exec.FileName) },
+            { "ows_process_exit_record", "header", Offset(ref exit, ref exit.Header) },
+            { "ows_process_exit_record", "cgroup_id", Offset(ref exit, ref exit.CgroupId) },
+            { "ows_process_exit_record", "tgid", Offset(ref exit, ref exit.Tgid) },
+            { "ows_process_exit_record", "exit_code", Offset(ref exit, ref exit.ExitCode) },
+            { "ows_process_exit_record", "comm", Offset(ref exit, ref exit.Comm) },
         };
     }
 
     public static TheoryData<string, string, long> Enumerators => new()
     {
         { "ows_record_kind", "OWS_RECORD_FLOW_OPEN", (long)RecordKind.FlowOpen },
+        { "ows_record_kind", "OWS_RECORD_PROCESS_EXEC", (long)RecordKind.ProcessExec },
+        { "ows_record_kind", "OWS_RECORD_PROCESS_EXIT", (long)RecordKind.ProcessExit },
         { "ows_counter", "OWS_COUNTER_FLOWS_CREATED", (long)KernelCounter.FlowsCreated },
         { "ows_counter", "OWS_COUNTER_FLOW_UPDATE_FAILED", (long)KernelCounter.FlowUpdateFailed },
         { "ows_counter", "OWS_COUNTER_RINGBUF_FULL", (long)KernelCounter.RingBufferFull },

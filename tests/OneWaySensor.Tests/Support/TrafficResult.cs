@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace OneWaySensor.Tests.Support;
 
-/// <summary>What owsgen says it did: "local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N".</summary>
-internal sealed record TrafficResult(ushort LocalPort, ulong SentBytes, ulong ReceivedBytes, ulong SentPackets, ulong ReceivedPackets)
+/// <summary>What owsgen says it did: "pid=N local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N".</summary>
+internal sealed record TrafficResult(uint Pid, ushort LocalPort, ulong SentBytes, ulong ReceivedBytes, ulong SentPackets, ulong ReceivedPackets)
 {
     public static TrafficResult From(ProcessResult result)
     {
@@ -12,6 +12,7 @@ internal sealed record TrafficResult(ushort LocalPort, ulong SentBytes, ulong Re
             .Select(field => field.Split('='))
             .ToDictionary(pair => pair[0], pair => ulong.Parse(pair[1], CultureInfo.InvariantCulture));
         return new TrafficResult(
+            (uint)fields["pid"],
             (ushort)fields["local_port"],
             fields["sent_bytes"],
             fields["received_bytes"],

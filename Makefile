@@ -49,7 +49,8 @@ all: $(HOST) $(TRAFFICGEN)
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP):
 	$(Q)mkdir -p $(OBJ)
-	$(Q)missing=$$(for p in $(DEPS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	$(Q)missing=$$(for p in $(DEPS_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "  DEPS     installing:" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $$missing" >&2; exit 1; fi; \
@@ -86,14 +87,14 @@ native: $(SHIM)
 
 $(HOST): $(SHIM) $(DOTNET_SRC)
 	$(call msg,DOTNET,$@)
-	$(Q)$(DOTNET) build sensor/OneWaySensor.Cli -c $(CONFIG) -o $(OUT) --nologo -v quiet -clp:NoSummary
+	$(Q)$(DOTNET) build sensor/OneWaySensor.Cli -c $(CONFIG) -o $(OUT) --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
 	$(Q)touch $@
 
 host: $(HOST)
 
 test: all
 	$(call msg,DOTNET,OneWaySensor.sln)
-	$(Q)$(DOTNET) build OneWaySensor.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary
+	$(Q)$(DOTNET) build OneWaySensor.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
 	$(Q)$(DOTNET) test OneWaySensor.sln -c $(CONFIG) --no-build --nologo --logger "console;verbosity=normal" \
 		--logger "trx;LogFileName=results.trx" --results-directory $(OUT)/test-results
 

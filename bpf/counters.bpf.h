@@ -14,7 +14,11 @@ static __always_inline void counter_inc(__u32 index)
 {
 	__u64 *value = bpf_map_lookup_elem(&ows_counters, &index);
 
-	/* per-CPU slot: no other writer, no atomic needed */
+	/*
+	 * per-CPU slot, no atomic: an ingress run in softirq that interrupts an
+	 * egress run on the same CPU can lose one increment, which a counter of
+	 * rare events can afford
+	 */
 	if (value)
 		*value += 1;
 }

@@ -76,10 +76,13 @@ static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
 
 	if (info->protocol != IPPROTO_TCP)
 		return info->payload_bytes;
-	if (!(stats->seq_known & known)) {
-		/* first packet this way: its payload is all new */
+	/*
+	 * the first packet this way, or a SYN: a new connection may reuse the
+	 * 4-tuple of one still in the map, with an unrelated sequence space
+	 */
+	if (!(stats->seq_known & known) || (info->tcp_flags & OWS_TCP_SYN)) {
 		stats->seq_known |= known;
-		*next = end;
+		*next = end + ((info->tcp_flags & OWS_TCP_SYN) ? 1 : 0);
 		return info->payload_bytes;
 	}
 	/* serial-number arithmetic: the sequence space wraps at 2^32 */
@@ -91,14 +94,14 @@ static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
 }
 
 static __always_inline void add_packet(struct ows_flow_stats *stats, const struct packet_info *info,
-				       __u32 ip_bytes, __u8 direction, __u64 now)
+				       __u32 packets, __u32 ip_bytes, __u8 direction, __u64 now)
 {
 	struct ows_flow_counters *counters = direction == OWS_DIR_TX ? &stats->tx : &stats->rx;
 	__u8 *flags = direction == OWS_DIR_TX ? &stats->tx_tcp_flags : &stats->rx_tcp_flags;
 	__u32 payload = new_tcp_payload(stats, info, direction);
 
 	/* atomic adds: two CPUs may send on one socket at once */
-	__sync_fetch_and_add(&counters->packets, 1);
+	__sync_fetch_and_add(&counters->packets, packets);
 	__sync_fetch_and_add(&counters->ip_bytes, ip_bytes);
 	if (payload)
 		__sync_fetch_and_add(&counters->payload_bytes, payload);
@@ -129,7 +132,7 @@ static __always_inline void send_flow_open(struct __sk_buff *skb, const struct o
 }
 
 static __always_inline void open_flow(struct __sk_buff *skb, const struct ows_flow_key *key,
-				      const struct packet_info *info,
+				      const struct packet_info *info, __u32 packets,
 				      __u32 ip_bytes, __u8 direction, __u64 now)
 {
 	struct ows_flow_stats fresh = {};
@@ -139,13 +142,13 @@ static __always_inline void open_flow(struct __sk_buff *skb, const struct ows_fl
 
 	fresh.first_seen_ns = now;
 	fresh.initiator = initiator;
-	add_packet(&fresh, info, ip_bytes, direction, now);
+	add_packet(&fresh, info, packets, ip_bytes, direction, now);
 	err = bpf_map_update_elem(&ows_flows, key, &fresh, BPF_NOEXIST);
 	if (err == -OWS_EEXIST) {
 		/* another CPU created it first: count into its entry */
 		stats = bpf_map_lookup_elem(&ows_flows, key);
 		if (stats)
-			add_packet(stats, info, ip_bytes, direction, now);
+			add_packet(stats, info, packets, ip_bytes, direction, now);
 		return;
 	}
 	if (err) {
@@ -161,6 +164,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	struct packet_info info = {};
 	struct ows_flow_key key = {};
 	struct ows_flow_stats *stats;
+	__u32 packets, ip_bytes;
 	__u64 now;
 	int result;
 
@@ -178,11 +182,18 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	 */
 	now = bpf_ktime_get_coarse_ns();
 
+	/*
+	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
+	 * with its own headers: count them as the wire carries them
+	 */
+	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	ip_bytes = skb->len + (packets - 1) * info.header_bytes;
+
 	stats = bpf_map_lookup_elem(&ows_flows, &key);
 	if (stats)
-		add_packet(stats, &info, skb->len, direction, now);
+		add_packet(stats, &info, packets, ip_bytes, direction, now);
 	else
-		open_flow(skb, &key, &info, skb->len, direction, now);
+		open_flow(skb, &key, &info, packets, ip_bytes, direction, now);
 	return 1;
 }
 

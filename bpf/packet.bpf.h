@@ -35,6 +35,7 @@ struct packet_info {
 	__u8 pad;
 	__u32 payload_bytes;
 	__u32 tcp_seq;
+	__u32 header_bytes; /* IP and L4 headers: what each segment of a GSO packet repeats */
 };
 
 enum packet_parse_result {
@@ -51,7 +52,7 @@ struct icmp_echo_header {
 	__u16 sequence;
 };
 
-/* L4 header at offset; l4_length is the IP payload length. */
+/* L4 header at offset (the IP headers' length); l4_length is the IP payload length. */
 static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 				    __u32 l4_length, struct packet_info *info)
 {
@@ -65,7 +66,7 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 		if ((void *)(tcp + 1) > data_end)
 			return PACKET_UNPARSED;
 		header_length = tcp->doff * 4;
-		if (header_length > l4_length)
+		if (header_length < sizeof(*tcp) || header_length > l4_length)
 			return PACKET_UNPARSED;
 		info->src_port = bpf_ntohs(tcp->source);
 		info->dst_port = bpf_ntohs(tcp->dest);
@@ -73,6 +74,7 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 		info->tcp_flags = ((__u8 *)tcp)[13];
 		info->tcp_seq = bpf_ntohl(tcp->seq);
 		info->payload_bytes = l4_length - header_length;
+		info->header_bytes = offset + header_length;
 		return PACKET_OK;
 	}
 	case IPPROTO_UDP: {
@@ -83,6 +85,7 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 		info->src_port = bpf_ntohs(udp->source);
 		info->dst_port = bpf_ntohs(udp->dest);
 		info->payload_bytes = l4_length - sizeof(*udp);
+		info->header_bytes = offset + sizeof(*udp);
 		return PACKET_OK;
 	}
 	case IPPROTO_ICMP:
@@ -99,6 +102,7 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 			info->dst_port = info->src_port;
 		}
 		info->payload_bytes = l4_length - sizeof(*icmp);
+		info->header_bytes = offset + sizeof(*icmp);
 		return PACKET_OK;
 	}
 	default:
@@ -106,7 +110,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 	}
 }
 
-static __always_inline int parse_ipv4(void *data, void *data_end, struct packet_info *info)
+static __always_inline int parse_ipv4(void *data, void *data_end, __u32 skb_len,
+				      struct packet_info *info)
 {
 	struct iphdr *ip = data;
 	__u32 header_length, total_length;
@@ -115,6 +120,9 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct packet_
 		return PACKET_UNPARSED;
 	header_length = ip->ihl * 4;
 	total_length = bpf_ntohs(ip->tot_len);
+	/* BIG TCP and GSO packets over 64 KiB leave tot_len 0 */
+	if (total_length == 0)
+		total_length = skb_len;
 	if (header_length < sizeof(*ip) || total_length < header_length)
 		return PACKET_UNPARSED;
 	info->ip_version = 4;
@@ -126,7 +134,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct packet_
 	return parse_l4(data, data_end, header_length, total_length - header_length, info);
 }
 
-static __always_inline int parse_ipv6(void *data, void *data_end, struct packet_info *info)
+static __always_inline int parse_ipv6(void *data, void *data_end, __u32 skb_len,
+				      struct packet_info *info)
 {
 	struct ipv6hdr *ip = data;
 	__u32 offset = sizeof(*ip);
@@ -139,6 +148,9 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet_
 	__builtin_memcpy(info->src, &ip->saddr, 16);
 	__builtin_memcpy(info->dst, &ip->daddr, 16);
 	l4_length = bpf_ntohs(ip->payload_len);
+	/* a jumbogram (BIG TCP) leaves payload_len 0 */
+	if (l4_length == 0 && skb_len > sizeof(*ip))
+		l4_length = skb_len - sizeof(*ip);
 	next = ip->nexthdr;
 
 	/* walk a bounded number of extension headers to the L4 header */
@@ -178,9 +190,9 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct packet_inf
 	void *data_end = (void *)(long)skb->data_end;
 
 	if (skb->protocol == bpf_htons(OWS_ETH_P_IP))
-		return parse_ipv4(data, data_end, info);
+		return parse_ipv4(data, data_end, skb->len, info);
 	if (skb->protocol == bpf_htons(OWS_ETH_P_IPV6))
-		return parse_ipv6(data, data_end, info);
+		return parse_ipv6(data, data_end, skb->len, info);
 	return PACKET_UNPARSED;
 }
 

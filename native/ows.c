@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,8 +179,13 @@ int ows_ring_map(struct ows_sensor *sensor, struct ows_ring *out)
 		sensor->producer_length = page + 2 * size;
 		sensor->producer_pages = mmap(NULL, sensor->producer_length, PROT_READ, MAP_SHARED, fd, page);
 		if (sensor->producer_pages == MAP_FAILED) {
+			int err = -errno;
+
+			/* undo the first mapping, so a retry starts clean */
+			munmap(sensor->consumer_page, page);
+			sensor->consumer_page = NULL;
 			sensor->producer_pages = NULL;
-			return -errno;
+			return err;
 		}
 		sensor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 		if (sensor->epoll_fd < 0)
@@ -240,16 +246,19 @@ int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
 	return 0;
 }
 
-int ows_flows_delete(struct ows_sensor *sensor, const struct ows_flow_key *keys, __u32 count)
+int ows_flows_take(struct ows_sensor *sensor, const struct ows_flow_key *keys,
+		   struct ows_flow_stats *values, __u8 *found, __u32 count)
 {
 	int fd, err = 0;
 
-	if (!sensor || (!keys && count))
+	if (!sensor || (count && (!keys || !values || !found)))
 		return -EINVAL;
 	fd = bpf_map__fd(sensor->skel->maps.ows_flows);
 	for (__u32 i = 0; i < count; i++) {
-		int ret = bpf_map_delete_elem(fd, &keys[i]);
+		/* one step, so no packet lands between the last read and the delete */
+		int ret = bpf_map_lookup_and_delete_elem(fd, &keys[i], &values[i]);
 
+		found[i] = ret == 0;
 		if (ret && ret != -ENOENT && !err)
 			err = ret;
 	}
@@ -360,6 +369,28 @@ int ows_btf_enum_value(struct ows_sensor *sensor, const char *enum_name,
 			return 0;
 		}
 	}
+	return -ENOENT;
+}
+
+int ows_native_layout(const char *struct_name, const char *member_name)
+{
+#define OWS_LAYOUT(type, member)                                                   \
+	if (strcmp(struct_name, #type) == 0) {                                     \
+		if (!member_name)                                                  \
+			return (int)sizeof(struct type);                           \
+		if (strcmp(member_name, #member) == 0)                             \
+			return (int)offsetof(struct type, member);                 \
+	}
+	if (!struct_name)
+		return -EINVAL;
+	OWS_LAYOUT(ows_options, flow_map_entries)
+	OWS_LAYOUT(ows_options, ringbuf_bytes)
+	OWS_LAYOUT(ows_options, ringbuf_wakeup_bytes)
+	OWS_LAYOUT(ows_ring, consumer_pos)
+	OWS_LAYOUT(ows_ring, producer_pos)
+	OWS_LAYOUT(ows_ring, data)
+	OWS_LAYOUT(ows_ring, mask)
+#undef OWS_LAYOUT
 	return -ENOENT;
 }
 

@@ -57,9 +57,12 @@ OWS_EXPORT int ows_ring_wait(struct ows_sensor *sensor, int timeout_ms);
 OWS_EXPORT int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
 			      struct ows_flow_stats *values, __u32 capacity, __u32 *count);
 
-/* Deletes flows user space has finished with; missing keys are not an error. */
-OWS_EXPORT int ows_flows_delete(struct ows_sensor *sensor, const struct ows_flow_key *keys,
-				__u32 count);
+/*
+ * Deletes flows user space has finished with, returning each one's last
+ * counters in values (found[i] is 0 when the key was already gone).
+ */
+OWS_EXPORT int ows_flows_take(struct ows_sensor *sensor, const struct ows_flow_key *keys,
+			      struct ows_flow_stats *values, __u8 *found, __u32 count);
 
 /* Sums the per-CPU counters (enum ows_counter) into out[0..count). */
 OWS_EXPORT int ows_counters_read(struct ows_sensor *sensor, __u64 *out, __u32 count);
@@ -77,6 +80,12 @@ OWS_EXPORT int ows_btf_member_count(struct ows_sensor *sensor, const char *struc
 /* Value of an enumerator as the object's BTF records it (-ENOENT when absent). */
 OWS_EXPORT int ows_btf_enum_value(struct ows_sensor *sensor, const char *enum_name,
 				  const char *enumerator_name, __s64 *value);
+
+/*
+ * Size (member NULL) or member offset of the shim's own structs (ows_options,
+ * ows_ring), so the C# mirrors can be checked as the BPF ones are.
+ */
+OWS_EXPORT int ows_native_layout(const char *struct_name, const char *member_name);
 
 /* CLOCK_MONOTONIC now, in ns: the base of the records' (coarse) timestamps. */
 OWS_EXPORT __u64 ows_monotonic_ns(void);

@@ -46,6 +46,8 @@ public sealed class EbpfFlowSource : IDisposable
     private readonly FlowKeyRecord[] keys;
     private readonly FlowStatsRecord[] values;
     private readonly FlowKeyRecord[] expiredKeys = new FlowKeyRecord[DeleteChunk];
+    private readonly FlowStatsRecord[] expiredValues = new FlowStatsRecord[DeleteChunk];
+    private readonly byte[] expiredFound = new byte[DeleteChunk];
     private readonly List<FlowKey> expired = [];
     private readonly ulong[] kernelCounters = new ulong[(int)KernelCounter.Count];
     private RingBufferReader? ring;
@@ -135,8 +137,14 @@ public sealed class EbpfFlowSource : IDisposable
 
     public void Dispose()
     {
-        Stop();
-        program.Dispose();
+        try
+        {
+            Stop();
+        }
+        finally
+        {
+            program.Dispose();
+        }
     }
 
     private void Run()
@@ -188,9 +196,14 @@ public sealed class EbpfFlowSource : IDisposable
         afterPoll?.Invoke(now);
     }
 
+    /// <summary>
+    /// Takes idle flows out of the kernel's map in one step each, folds in
+    /// their last counters (a packet may have come since the read), and
+    /// forgets them. Idle flows may be more than the map holds (evicted ones
+    /// too), so in chunks.
+    /// </summary>
     private void DeleteExpired()
     {
-        // expired flows may be more than the map holds (evicted ones too): delete in chunks
         for (int start = 0; start < expired.Count; start += DeleteChunk)
         {
             int n = Math.Min(DeleteChunk, expired.Count - start);
@@ -199,7 +212,16 @@ public sealed class EbpfFlowSource : IDisposable
                 expiredKeys[i] = RecordConversions.ToRecord(expired[start + i]);
             }
 
-            program.DeleteFlows(expiredKeys.AsSpan(0, n));
+            program.TakeFlows(expiredKeys.AsSpan(0, n), expiredValues.AsSpan(0, n), expiredFound.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                if (expiredFound[i] != 0)
+                {
+                    table.Observe(RecordConversions.ToSample(expiredKeys[i], expiredValues[i], clock));
+                }
+
+                table.Expire(expired[start + i]);
+            }
         }
     }
 }

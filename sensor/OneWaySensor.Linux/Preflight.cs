@@ -21,8 +21,12 @@ public static partial class Preflight
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Mount(string source, string target, string fileSystemType, nuint flags, IntPtr data);
 
-    /// <summary>Runs every check; returns the cgroup v2 root to attach to, or throws <see cref="SensorException"/>.</summary>
-    public static string Run(string mountInfoPath = MountInfo.SelfPath, string statusPath = "/proc/self/status")
+    /// <summary>
+    /// Runs every check; returns the cgroup v2 root to attach to, or throws
+    /// <see cref="SensorException"/>. <paramref name="warn"/> hears what is
+    /// amiss but not fatal.
+    /// </summary>
+    public static string Run(Action<string>? warn = null, string mountInfoPath = MountInfo.SelfPath, string statusPath = "/proc/self/status")
     {
         string? missing = MissingCapability(File.ReadAllText(statusPath));
         if (missing is not null)
@@ -37,7 +41,11 @@ public static partial class Preflight
 
         string cgroupRoot = CgroupDirectory.FindRoot(mountInfoPath)
             ?? throw new SensorException("no cgroup v2 file system is mounted (none in /proc/self/mountinfo): mount one, e.g. mount -t cgroup2 none /sys/fs/cgroup");
-        EnsureBpfFs(mountInfoPath);
+        if (BpfFsProblem(mountInfoPath) is string problem)
+        {
+            warn?.Invoke(problem);
+        }
+
         return cgroupRoot;
     }
 
@@ -69,17 +77,24 @@ public static partial class Preflight
         return Has(CapNetAdmin) ? null : "CAP_NET_ADMIN";
     }
 
-    private static void EnsureBpfFs(string mountInfoPath)
+    /// <summary>
+    /// Mounts bpffs where it is missing. The sensor pins nothing today, so a
+    /// failed mount (it needs CAP_SYS_ADMIN, which the minimum capability set
+    /// lacks) is a warning, not a reason to stop.
+    /// </summary>
+    private static string? BpfFsProblem(string mountInfoPath)
     {
         if (MountInfo.FindMountPoint("bpf", mountInfoPath) is not null || !Directory.Exists(BpfFsPath))
         {
-            return;
+            return null;
         }
 
         if (Mount("bpf", BpfFsPath, "bpf", 0, IntPtr.Zero) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new SensorException($"bpffs is not mounted at {BpfFsPath} and mounting it failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            return $"bpffs is not mounted at {BpfFsPath} and mounting it failed ({Marshal.GetPInvokeErrorMessage(errno)}); nothing needs it yet";
         }
+
+        return null;
     }
 }

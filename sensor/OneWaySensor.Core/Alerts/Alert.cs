@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OneWaySensor.Containers;
 using OneWaySensor.Flows;
 
 namespace OneWaySensor.Alerts;
@@ -19,6 +20,15 @@ public sealed record Alert(
 {
     public const string Technique = "T1102.003";
     public const string Tactic = "command-and-control";
+
+    /// <summary>The container the cgroup path names; null for a host process.</summary>
+    public ContainerIdentity? Container { get; init; }
+
+    /// <summary>What the container engine says about it, when it answered.</summary>
+    public ContainerMetadata? ContainerMetadata { get; init; }
+
+    /// <summary>The owning process's executable, from its exec event or /proc.</summary>
+    public string? ProcessExecutable { get; init; }
 }
 
 public enum AlertPriority

@@ -1,27 +1,22 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using OneWaySensor.Flows;
+using OneWaySensor.Output;
+using OneWaySensor.Processes;
 
 namespace OneWaySensor.Alerts;
 
 /// <summary>Writes an alert as one line of JSON, field names as the contract in README.md.</summary>
 public static class AlertJsonWriter
 {
-    private static readonly JsonWriterOptions Options = new()
-    {
-        // escape everything outside ASCII printables: paths and names are untrusted text
-        Encoder = JavaScriptEncoder.Default,
-        Indented = false,
-    };
-
     public static void Write(Alert alert, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        using var json = new Utf8JsonWriter(output, Options);
+        using var json = new Utf8JsonWriter(output, OutputJson.Options);
         json.WriteStartObject();
-        json.WriteString("time", FormatTime(alert.Time));
+        json.WriteString("kind", "alert");
+        json.WriteString("time", OutputJson.FormatTime(alert.Time));
         json.WriteString("rule", alert.Rule);
         json.WriteString("technique", Alert.Technique);
         json.WriteString("tactic", Alert.Tactic);
@@ -31,8 +26,17 @@ public static class AlertJsonWriter
         json.WriteNumber("id", alert.CgroupId);
         json.WriteString("path", alert.CgroupPath);
         json.WriteEndObject();
-        json.WriteNull("container");
-        json.WriteNull("process");
+        json.WriteString("workload", alert.Container is null ? "host" : "container");
+        if (alert.Container is null)
+        {
+            json.WriteNull("container");
+        }
+        else
+        {
+            ContainerJsonWriter.Write(json, alert.Container, alert.ContainerMetadata);
+        }
+
+        WriteProcess(json, alert.Flow.Owner, alert.ProcessExecutable);
         WriteFlow(json, alert.Flow);
         json.WritePropertyName("evidence");
         alert.Evidence.WriteTo(json);
@@ -44,6 +48,22 @@ public static class AlertJsonWriter
         var buffer = new ArrayBufferWriter<byte>(1024);
         Write(alert, buffer);
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteProcess(Utf8JsonWriter json, in ProcessRef owner, string? executable)
+    {
+        if (!owner.Known)
+        {
+            json.WriteNull("process");
+            return;
+        }
+
+        json.WriteStartObject("process");
+        json.WriteNumber("pid", owner.Tgid);
+        json.WriteNumber("tid", owner.Pid);
+        json.WriteString("comm", owner.Comm.ToString());
+        json.WriteString("exe", executable);
+        json.WriteEndObject();
     }
 
     private static void WriteFlow(Utf8JsonWriter json, in FlowState flow)
@@ -61,8 +81,8 @@ public static class AlertJsonWriter
         json.WriteNumber("rx_packets", flow.Rx.Packets);
         json.WriteNumber("tx_ip_bytes", flow.Tx.IpBytes);
         json.WriteNumber("rx_ip_bytes", flow.Rx.IpBytes);
-        json.WriteString("first_seen", FormatTime(UnixTime.ToDateTimeOffset(flow.FirstSeenUnixNs)));
-        json.WriteString("last_seen", FormatTime(UnixTime.ToDateTimeOffset(flow.LastSeenUnixNs)));
+        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.FirstSeenUnixNs)));
+        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.LastSeenUnixNs)));
         json.WriteEndObject();
     }
 
@@ -74,7 +94,4 @@ public static class AlertJsonWriter
         FlowProtocol.IcmpV6 => "icmp6",
         _ => ((byte)protocol).ToString(CultureInfo.InvariantCulture),
     };
-
-    private static string FormatTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
 }

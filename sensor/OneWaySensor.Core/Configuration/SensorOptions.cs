@@ -33,6 +33,24 @@ public sealed class SensorOptions
     /// <summary>Stop by itself after this many seconds; 0 runs until a signal.</summary>
     public int DurationSeconds { get; set; }
 
+    /// <summary>
+    /// Docker Engine API sockets to ask for container metadata and runtime
+    /// events: Docker's and Podman's (its Docker-compatible service). Null
+    /// means both defaults; an empty list turns the engines off. A socket
+    /// that is absent is retried with backoff, never fatal.
+    /// </summary>
+    public string[]? ContainerEngineSockets { get; set; }
+
+    /// <summary>How long an alert waits for its container's metadata when the cache does not have it yet.</summary>
+    public int MetadataWaitMilliseconds { get; set; } = 2000;
+
+    /// <summary>Also emit process exec and exit events of host processes, not only of containers'.</summary>
+    public bool HostProcessEvents { get; set; }
+
+    public static readonly string[] DefaultContainerEngineSockets = ["/var/run/docker.sock", "/run/podman/podman.sock"];
+
+    public IReadOnlyList<string> EffectiveContainerEngineSockets => ContainerEngineSockets ?? DefaultContainerEngineSockets;
+
     public long EffectiveIdleTimeoutSeconds =>
         IdleTimeoutSeconds > 0 ? IdleTimeoutSeconds : Math.Max(2L * WindowSeconds, 120);
 
@@ -46,8 +64,26 @@ public sealed class SensorOptions
             ?? (int.IsPow2(RingBufferBytes) ? null : Problem(nameof(RingBufferBytes), $"must be a power of two, got {RingBufferBytes}"))
             ?? Range(nameof(RingBufferWakeupBytes), RingBufferWakeupBytes, 1, RingBufferBytes)
             ?? Range(nameof(IdleTimeoutSeconds), IdleTimeoutSeconds, 0, 86_400 * 7)
+            ?? (IdleTimeoutSeconds > 0 && IdleTimeoutSeconds <= WindowSeconds
+                ? Problem(nameof(IdleTimeoutSeconds), $"must be longer than WindowSeconds ({WindowSeconds}), or a one-way flow is forgotten before its window ends; got {IdleTimeoutSeconds}")
+                : null)
             ?? Range(nameof(DurationSeconds), DurationSeconds, 0, int.MaxValue)
-            ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null);
+            ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null)
+            ?? Range(nameof(MetadataWaitMilliseconds), MetadataWaitMilliseconds, 0, 60_000)
+            ?? ValidateSockets();
+    }
+
+    private string? ValidateSockets()
+    {
+        foreach (string socket in ContainerEngineSockets ?? [])
+        {
+            if (!Path.IsPathRooted(socket))
+            {
+                return Problem(nameof(ContainerEngineSockets), $"must be absolute paths, got '{socket}'");
+            }
+        }
+
+        return null;
     }
 
     private static string? Range(string key, long value, long low, long high) =>

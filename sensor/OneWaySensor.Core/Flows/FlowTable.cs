@@ -121,18 +121,19 @@ public sealed class FlowTable
 
     /// <summary>
     /// Ends a poll: counts flows the source lost since the last one, and
-    /// removes flows idle for longer than <paramref name="idleTimeoutNs"/>,
-    /// adding their keys to <paramref name="expired"/> so the source can free them.
+    /// lists in <paramref name="idle"/> the flows idle for longer than
+    /// <paramref name="idleTimeoutNs"/>. The source then takes each from its
+    /// own table, folds in its last reading with <see cref="Observe"/>, and
+    /// calls <see cref="Expire"/>.
     /// </summary>
-    public void EndPoll(long nowUnixNs, long idleTimeoutNs, List<FlowKey> expired)
+    public void EndPoll(long nowUnixNs, long idleTimeoutNs, List<FlowKey> idle)
     {
-        ArgumentNullException.ThrowIfNull(expired);
-        int firstExpired = expired.Count;
+        ArgumentNullException.ThrowIfNull(idle);
         foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
         {
             if (nowUnixNs - pair.Value.LastSeenUnixNs > idleTimeoutNs)
             {
-                expired.Add(pair.Key);
+                idle.Add(pair.Key);
             }
             else if (pair.Value.SeenInPoll < poll && !pair.Value.MissingFromSource)
             {
@@ -141,10 +142,13 @@ public sealed class FlowTable
                 counters.Evicted++;
             }
         }
+    }
 
-        for (int i = firstExpired; i < expired.Count; i++)
+    /// <summary>Forgets a flow the sensor is done with.</summary>
+    public void Expire(in FlowKey key)
+    {
+        if (flows.Remove(key))
         {
-            flows.Remove(expired[i]);
             counters.Expired++;
         }
     }

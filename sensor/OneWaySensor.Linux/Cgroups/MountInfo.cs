@@ -11,19 +11,29 @@ internal static class MountInfo
 {
     public const string SelfPath = "/proc/self/mountinfo";
 
-    /// <summary>The mount point of the first mount of <paramref name="fileSystemType"/>, or null.</summary>
+    /// <summary>
+    /// The mount point of a mount of <paramref name="fileSystemType"/>, or null:
+    /// the first that mounts the file system's root, else the first at all (a
+    /// bind mount of a subtree, as inside a container, sees only that subtree).
+    /// </summary>
     public static string? FindMountPoint(string fileSystemType, string mountInfoPath = SelfPath)
     {
+        string? subtree = null;
         foreach (string line in File.ReadLines(mountInfoPath))
         {
             string? mountPoint = ParseLine(line, fileSystemType);
             if (mountPoint is not null)
             {
-                return mountPoint;
+                if (line.Split(' ')[3] == "/")
+                {
+                    return mountPoint;
+                }
+
+                subtree ??= mountPoint;
             }
         }
 
-        return null;
+        return subtree;
     }
 
     /// <summary>The line's mount point when its type is <paramref name="fileSystemType"/>.</summary>

@@ -51,8 +51,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_flows_read")]
     internal static partial int FlowsRead(SensorHandle sensor, FlowKeyRecord* keys, FlowStatsRecord* values, uint capacity, out uint count);
 
-    [LibraryImport(Library, EntryPoint = "ows_flows_delete")]
-    internal static partial int FlowsDelete(SensorHandle sensor, FlowKeyRecord* keys, uint count);
+    [LibraryImport(Library, EntryPoint = "ows_flows_take")]
+    internal static partial int FlowsTake(SensorHandle sensor, FlowKeyRecord* keys, FlowStatsRecord* values, byte* found, uint count);
 
     [LibraryImport(Library, EntryPoint = "ows_counters_read")]
     internal static partial int CountersRead(SensorHandle sensor, ulong* values, uint count);
@@ -68,6 +68,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "ows_btf_enum_value", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int BtfEnumValue(SensorHandle sensor, string enumName, string enumeratorName, out long value);
+
+    [LibraryImport(Library, EntryPoint = "ows_native_layout", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int NativeLayout(string structName, string? memberName);
 
     [LibraryImport(Library, EntryPoint = "ows_monotonic_ns")]
     internal static partial ulong MonotonicNs();

@@ -68,13 +68,19 @@ internal sealed unsafe class EbpfProgram : IDisposable
         }
     }
 
-    public void DeleteFlows(ReadOnlySpan<FlowKeyRecord> keys)
+    /// <summary>Deletes flows from the kernel's map, returning their last counters (found[i] is 0 when already gone).</summary>
+    public void TakeFlows(ReadOnlySpan<FlowKeyRecord> keys, Span<FlowStatsRecord> values, Span<byte> found)
     {
         fixed (FlowKeyRecord* keyPointer = keys)
+        fixed (FlowStatsRecord* valuePointer = values)
+        fixed (byte* foundPointer = found)
         {
-            NativeError.Check(NativeMethods.FlowsDelete(handle, keyPointer, (uint)keys.Length), "deleting flows");
+            NativeError.Check(NativeMethods.FlowsTake(handle, keyPointer, valuePointer, foundPointer, (uint)keys.Length), "deleting flows");
         }
     }
+
+    /// <summary>Size (member null) or member offset of a shim struct, for the mirror checks.</summary>
+    public static int NativeLayout(string structName, string? memberName) => NativeMethods.NativeLayout(structName, memberName);
 
     /// <summary>The kernel's per-CPU counters, summed, indexed by <see cref="KernelCounter"/>.</summary>
     public void ReadCounters(Span<ulong> values)

@@ -1,7 +1,8 @@
 namespace OneWaySensor.Linux.Kernel;
 
 /// <summary>
-/// Converts the kernel's CLOCK_MONOTONIC timestamps (bpf_ktime_get_ns) to
+/// Converts the kernel's monotonic timestamps (bpf_ktime_get_coarse_ns and
+/// bpf_ktime_get_ns share one base) to
 /// nanoseconds since the Unix epoch, with an offset taken once at start.
 /// </summary>
 internal readonly struct MonotonicClock(long offsetNs)

@@ -73,8 +73,11 @@ public sealed class DetectionEngineTests
 
         using JsonDocument json = JsonDocument.Parse(AlertJsonWriter.ToJson(Assert.Single(sink.Alerts)));
         JsonElement root = json.RootElement;
-        string[] topLevel = ["time", "rule", "technique", "tactic", "priority", "summary", "cgroup", "container", "process", "flow", "evidence"];
+        string[] topLevel = ["kind", "time", "rule", "technique", "tactic", "priority", "summary", "cgroup", "workload", "container", "process", "flow", "evidence"];
         Assert.Equal(topLevel, root.EnumerateObject().Select(property => property.Name));
+        Assert.Equal("alert", root.GetProperty("kind").GetString());
+        Assert.Equal("host", root.GetProperty("workload").GetString());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("process").ValueKind);
         Assert.Equal("T1102.003", root.GetProperty("technique").GetString());
         Assert.Equal("command-and-control", root.GetProperty("tactic").GetString());
         Assert.Equal("high", root.GetProperty("priority").GetString());

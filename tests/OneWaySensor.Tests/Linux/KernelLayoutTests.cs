@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using OneWaySensor.Linux.Interop;
 using OneWaySensor.Configuration;
 using OneWaySensor.Linux.Kernel;
 using OneWaySensor.Tests.Support;
@@ -126,6 +128,35 @@ public sealed class KernelLayoutTests
     {
         using EbpfProgram program = OpenProgram();
         Assert.Equal(program.BtfEnumValue(enumName, enumerator), mirrorValue);
+    }
+
+    [SkippableTheory]
+    [InlineData("ows_options", null)]
+    [InlineData("ows_options", "flow_map_entries")]
+    [InlineData("ows_options", "ringbuf_bytes")]
+    [InlineData("ows_options", "ringbuf_wakeup_bytes")]
+    [InlineData("ows_ring", null)]
+    [InlineData("ows_ring", "consumer_pos")]
+    [InlineData("ows_ring", "producer_pos")]
+    [InlineData("ows_ring", "data")]
+    [InlineData("ows_ring", "mask")]
+    public void Shim_struct_mirrors_match_the_c_compiler(string structName, string? member)
+    {
+        Requirements.NativeLibrary();
+        int mirror = (structName, member) switch
+        {
+            ("ows_options", null) => Marshal.SizeOf<NativeOptions>(),
+            ("ows_options", "flow_map_entries") => (int)Marshal.OffsetOf<NativeOptions>(nameof(NativeOptions.FlowMapEntries)),
+            ("ows_options", "ringbuf_bytes") => (int)Marshal.OffsetOf<NativeOptions>(nameof(NativeOptions.RingBufferBytes)),
+            ("ows_options", "ringbuf_wakeup_bytes") => (int)Marshal.OffsetOf<NativeOptions>(nameof(NativeOptions.RingBufferWakeupBytes)),
+            ("ows_ring", null) => Marshal.SizeOf<NativeRing>(),
+            ("ows_ring", "consumer_pos") => (int)Marshal.OffsetOf<NativeRing>(nameof(NativeRing.ConsumerPosition)),
+            ("ows_ring", "producer_pos") => (int)Marshal.OffsetOf<NativeRing>(nameof(NativeRing.ProducerPosition)),
+            ("ows_ring", "data") => (int)Marshal.OffsetOf<NativeRing>(nameof(NativeRing.Data)),
+            ("ows_ring", "mask") => (int)Marshal.OffsetOf<NativeRing>(nameof(NativeRing.Mask)),
+            _ => -1,
+        };
+        Assert.Equal(EbpfProgram.NativeLayout(structName, member), mirror);
     }
 
     [SkippableFact]

@@ -66,7 +66,7 @@ internal sealed class LoopbackCapture : IDisposable
         if (droppedByKernel < 0)
         {
             Thread.Sleep(200); // let the last packets reach the capture buffer
-            ProcessRunner.Run("kill", ["-INT", tcpdump.Id.ToString(CultureInfo.InvariantCulture)]);
+            Signals.Send(tcpdump.Id, Signals.Interrupt);
             if (!tcpdump.WaitForExit(TimeSpan.FromSeconds(10)))
             {
                 tcpdump.Kill();

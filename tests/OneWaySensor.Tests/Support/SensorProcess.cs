@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace OneWaySensor.Tests.Support;
 
@@ -59,10 +58,10 @@ internal sealed class SensorProcess : IDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM and returns the exit code.</summary>
-    public int Terminate(TimeSpan timeout)
+    /// <summary>Sends SIGTERM (or another signal) and returns the exit code.</summary>
+    public int Terminate(TimeSpan timeout, int signal = Signals.Terminate)
     {
-        ProcessRunner.Run("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        Signals.Send(process.Id, signal);
         Assert.True(process.WaitForExit(timeout), $"the sensor did not stop after SIGTERM\n{Stderr}");
         process.WaitForExit(); // drains the output readers
         return process.ExitCode;

@@ -22,10 +22,17 @@ internal static class Commands
         var duration = Bounded("--duration", "stop by itself after this many seconds (default: run until SIGINT/SIGTERM)", 1, int.MaxValue);
         var pollInterval = Bounded("--poll-interval", "milliseconds between reads of the kernel's flow counters (default 1000)", 50, 60_000);
         var flowMapEntries = Bounded("--flow-map-entries", "flows the kernel tracks at once (default 65536)", 1024, 16 * 1024 * 1024);
+        var engineSockets = new Option<string[]>("--engine-socket")
+        {
+            Description = "a Docker Engine API socket for container metadata and events (Docker or Podman); repeat for several (default: /var/run/docker.sock and /run/podman/podman.sock)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var noEngine = new Option<bool>("--no-engine") { Description = "ask no container engine: containers are named from their cgroup paths only" };
+        var hostProcessEvents = new Option<bool>("--host-process-events") { Description = "also print exec and exit events of host processes, not only of containers'" };
 
         var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and print alerts as JSON lines on stdout.")
         {
-            config, alerts, window, duration, pollInterval, flowMapEntries,
+            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents,
         };
         run.SetAction(async (result, cancellation) =>
         {
@@ -34,29 +41,39 @@ internal static class Commands
                 result.GetValue(window),
                 result.GetValue(duration),
                 result.GetValue(pollInterval),
-                result.GetValue(flowMapEntries));
+                result.GetValue(flowMapEntries),
+                result.GetValue(noEngine) ? [] : NullIfEmpty(result.GetValue(engineSockets)),
+                result.GetValue(hostProcessEvents) ? true : null);
             return await RunCommand.ExecuteAsync(result.GetValue(config), overrides, cancellation);
         });
         return run;
     }
 
+    private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+
     private static Option<int?> Bounded(string name, string description, int low, int high)
     {
-        var option = new Option<int?>(name) { Description = description };
-        option.Validators.Add(result =>
+        return new Option<int?>(name)
         {
-            // a value that is not a number is the parser's to report
-            if (result.Tokens.Count != 1 || !int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            Description = description,
+            CustomParser = result =>
             {
-                return;
-            }
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+                {
+                    result.AddError($"{name} must be a whole number, got '{text}'");
+                    return null;
+                }
 
-            if (value < low || value > high)
-            {
-                result.AddError($"{name} must be between {low} and {high}, got {value}");
-            }
-        });
-        return option;
+                if (value < low || value > high)
+                {
+                    result.AddError($"{name} must be between {low} and {high}, got {value}");
+                    return null;
+                }
+
+                return value;
+            },
+        };
     }
 }
 
@@ -66,7 +83,9 @@ internal sealed record CommandLineOverrides(
     int? WindowSeconds,
     int? DurationSeconds,
     int? PollIntervalMilliseconds,
-    int? FlowMapEntries)
+    int? FlowMapEntries,
+    string[]? ContainerEngineSockets = null,
+    bool? HostProcessEvents = null)
 {
     public void ApplyTo(SensorOptions options)
     {
@@ -75,5 +94,7 @@ internal sealed record CommandLineOverrides(
         options.DurationSeconds = DurationSeconds ?? options.DurationSeconds;
         options.PollIntervalMilliseconds = PollIntervalMilliseconds ?? options.PollIntervalMilliseconds;
         options.FlowMapEntries = FlowMapEntries ?? options.FlowMapEntries;
+        options.ContainerEngineSockets = ContainerEngineSockets ?? options.ContainerEngineSockets;
+        options.HostProcessEvents = HostProcessEvents ?? options.HostProcessEvents;
     }
 }

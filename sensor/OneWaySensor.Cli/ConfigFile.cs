@@ -27,7 +27,8 @@ internal static class ConfigFile
         }
         catch (InvalidDataException error)
         {
-            throw new ConfigException($"config file {file.FullName}: {FirstLine(error.InnerException?.Message ?? error.Message)}");
+            // the provider's own message says only that it could not parse; the inner one says where
+            throw new ConfigException($"config file {file.FullName}: not valid JSON: {FirstLine(error.InnerException?.Message ?? error.Message)}");
         }
         catch (JsonException error)
         {

@@ -23,6 +23,8 @@ internal static class Program
             return UsageError;
         }
 
-        return await parsed.InvokeAsync();
+        // the Generic Host owns SIGINT and SIGTERM: it stops the sensor and flushes
+        // before exiting 0, however long the last poll takes
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

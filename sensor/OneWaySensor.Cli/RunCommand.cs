@@ -36,9 +36,9 @@ internal static class RunCommand
             await host.RunAsync(cancellation);
             return Environment.ExitCode;
         }
-        catch (Exception error) when (error is SensorException or IOException or UnauthorizedAccessException)
+        catch (Exception error) when (UserFacing(error) is Exception cause)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            await Console.Error.WriteLineAsync($"onewaysensor: {cause.Message}");
             return Program.Failure;
         }
         catch (DllNotFoundException)
@@ -47,6 +47,14 @@ internal static class RunCommand
             return Program.Failure;
         }
     }
+
+    /// <summary>The failure to show the user, unwrapping the host's aggregate of stop failures.</summary>
+    private static Exception? UserFacing(Exception error) => error switch
+    {
+        SensorException or IOException or UnauthorizedAccessException => error,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(UserFacing).FirstOrDefault(inner => inner is not null),
+        _ => null,
+    };
 
     private static IHost BuildHost(SensorOptions options)
     {

@@ -1,37 +1,53 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OneWaySensor.Cli.Output;
 using OneWaySensor.Configuration;
+using OneWaySensor.Containers;
+using OneWaySensor.Containers.Cgroups;
 using OneWaySensor.Detection;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux;
 using OneWaySensor.Linux.Cgroups;
+using OneWaySensor.Processes;
 
 namespace OneWaySensor.Cli;
 
 /// <summary>
-/// Wires the eBPF source, the flow table, the detections and the alert
-/// output together. Loading and attaching happen in <see cref="StartAsync"/>,
-/// so a failure stops start-up with one line; stopping detaches everything.
+/// Wires the eBPF source, the flow table, the detections, the container
+/// engines and the output together. Loading and attaching happen in
+/// <see cref="StartAsync"/>, so a failure stops start-up with one line;
+/// stopping detaches everything and writes what is queued.
 /// </summary>
 internal sealed partial class SensorService(
     SensorOptions options,
     IHostApplicationLifetime lifetime,
-    ILogger<SensorService> logger) : IHostedService, IDisposable
+    ILogger<SensorService> logger) : IHostedService, IAsyncDisposable
 {
+    private static readonly TimeSpan ProcessRetention = TimeSpan.FromMinutes(10);
+
     private readonly FlowTable table = new();
+    private readonly ProcessDirectory processes = new(ProcessRetention);
+    private CgroupDirectory? cgroups;
+    private ContainerEngines? engines;
+    private OutputPipeline? output;
     private EbpfFlowSource? source;
     private DetectionEngine? engine;
-    private Output.AlertOutput? output;
     private Timer? watchdog;
     private ulong lostReported;
+    private ulong unattributedReported;
+    private bool handlerFailureReported;
     private DateTime stopAt = DateTime.MaxValue;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        string cgroupRoot = Preflight.Run();
-        output = Output.AlertOutput.Open(options.AlertsFile);
-        engine = new DetectionEngine(options.WindowSeconds, new CgroupDirectory(cgroupRoot), output);
-        source = new EbpfFlowSource(options, table, AfterPoll);
+        string cgroupRoot = Preflight.Run(warning => LogWarning(warning));
+        cgroups = new CgroupDirectory(cgroupRoot);
+        engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
+        var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
+        output = OutputPipeline.Open(options.AlertsFile, enricher, cgroups, engines.TryGet);
+        engines.Start(output.Emit);
+        engine = new DetectionEngine(options.WindowSeconds, cgroups, output);
+        source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent);
         source.Start(cgroupRoot);
         if (options.DurationSeconds > 0)
         {
@@ -39,41 +55,101 @@ internal sealed partial class SensorService(
         }
 
         watchdog = new Timer(_ => Watch(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
-        LogReady(cgroupRoot, options.WindowSeconds, options.FlowMapEntries);
+        string engineSockets = engines.Sockets.Count == 0 ? "none" : string.Join(", ", engines.Sockets);
+        LogReady(cgroupRoot, options.WindowSeconds, options.FlowMapEntries, engineSockets);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        watchdog?.Dispose();
-        watchdog = null;
+        if (watchdog is not null)
+        {
+            await watchdog.DisposeAsync();
+            watchdog = null;
+        }
+
         if (source is not null)
         {
             source.Stop();
             EbpfSourceHealth health = source.Health();
-            LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.RecordsSkipped);
+            LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.UnparsedPackets, health.Fragments, output?.Dropped ?? 0);
         }
 
-        output?.Flush();
-        return Task.CompletedTask;
+        if (output is not null)
+        {
+            await output.DisposeAsync();
+            output = null;
+        }
+
+        if (engines is not null)
+        {
+            await engines.DisposeAsync();
+            engines = null;
+        }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        watchdog?.Dispose();
+        if (watchdog is not null)
+        {
+            await watchdog.DisposeAsync();
+        }
+
         source?.Dispose();
-        output?.Dispose();
+        if (output is not null)
+        {
+            await output.DisposeAsync();
+        }
+
+        if (engines is not null)
+        {
+            await engines.DisposeAsync();
+        }
+    }
+
+    /// <summary>On the source's thread: every exec and exit, kept for alerts, printed for containers.</summary>
+    private void OnProcessEvent(ProcessEvent processEvent)
+    {
+        processes.Record(processEvent);
+        if (options.HostProcessEvents || CgroupPathParser.Parse(cgroups!.PathOf(processEvent.CgroupId)) is not null)
+        {
+            output!.Emit(processEvent);
+        }
     }
 
     /// <summary>On the source's thread, after each read of the kernel's flows.</summary>
     private void AfterPoll(long nowUnixNs)
     {
+        // name every cgroup while it exists: a container may be gone by the time its alert is written
+        foreach (ulong cgroupId in table.Cgroups.Keys)
+        {
+            cgroups!.PathOf(cgroupId);
+        }
+
         engine!.Evaluate(table, nowUnixNs);
-        EbpfSourceHealth health = source!.Health();
+        processes.Sweep(nowUnixNs);
+        ReportLoss(source!.Health());
+    }
+
+    private void ReportLoss(EbpfSourceHealth health)
+    {
         if (health.Lost > lostReported)
         {
             lostReported = health.Lost;
             LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt);
+        }
+
+        ulong unattributed = health.UnparsedPackets + health.Fragments;
+        if (unattributed > unattributedReported)
+        {
+            unattributedReported = unattributed;
+            LogUnattributed(health.UnparsedPackets, health.Fragments);
+        }
+
+        if (!handlerFailureReported && source!.FirstHandlerFailure is Exception failure)
+        {
+            handlerFailureReported = true;
+            LogHandlerFailure(health.HandlerFailed, failure.Message);
         }
     }
 
@@ -91,14 +167,23 @@ internal sealed partial class SensorService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "sensor ready: eBPF programs attached to cgroup {CgroupRoot}; window {WindowSeconds} s; flow map {FlowMapEntries} entries")]
-    private partial void LogReady(string cgroupRoot, int windowSeconds, int flowMapEntries);
+    [LoggerMessage(Level = LogLevel.Information, Message = "sensor ready: eBPF programs attached to cgroup {CgroupRoot}; window {WindowSeconds} s; flow map {FlowMapEntries} entries; container engines: {Engines}")]
+    private partial void LogReady(string cgroupRoot, int windowSeconds, int flowMapEntries, string engines);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, records skipped {Skipped})")]
-    private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong skipped);
+    [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, restarted {Restarted}, records skipped {Skipped}); packets not attributed to a flow: unparsed {Unparsed}, later fragments {Fragments}; output records dropped {OutputDropped}")]
+    private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong restarted, ulong skipped, ulong unparsed, ulong fragments, long outputDropped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
     private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments}")]
+    private partial void LogUnattributed(ulong unparsed, ulong fragments);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "a kernel record handler failed ({Count} so far): {Reason}")]
+    private partial void LogHandlerFailure(ulong count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogWarning(string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "the eBPF source stopped: {Reason}")]
     private partial void LogSourceFailed(string reason);

@@ -72,6 +72,9 @@ public sealed class EbpfFlowSource : IDisposable
     /// <summary>The cgroup the programs are attached to, once started.</summary>
     public string? AttachedCgroup { get; private set; }
 
+    /// <summary>The first exception a record handler threw, kept for one log line.</summary>
+    public Exception? FirstHandlerFailure => dispatcher.FirstHandlerFailure;
+
     /// <summary>Set when the reading thread stopped on an error.</summary>
     public Exception? Failure => failure;
 

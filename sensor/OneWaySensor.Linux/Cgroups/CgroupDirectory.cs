@@ -4,10 +4,12 @@ using OneWaySensor.Cgroups;
 namespace OneWaySensor.Linux.Cgroups;
 
 /// <summary>
-/// Resolves cgroup ids to paths below the cgroup v2 root. Ids are directory
-/// inodes, so a miss walks the tree once and caches every directory found;
-/// walks are rate-limited so a flood of unknown ids costs one walk a second.
-/// Answers are cached for the sensor's life: a removed cgroup keeps its name.
+/// Resolves cgroup ids to paths below the cgroup v2 root. A miss opens the
+/// cgroup by its id (<see cref="CgroupHandle"/>), which finds even a cgroup
+/// that lives a second; where that is not allowed, it walks the tree (ids
+/// are directory inodes) and caches every directory found, at most one walk
+/// a second. Answers are cached: a removed cgroup keeps its name, so call
+/// <see cref="PathOf"/> when a cgroup is first seen.
 /// </summary>
 public sealed class CgroupDirectory : ICgroupDirectory
 {
@@ -49,6 +51,12 @@ public sealed class CgroupDirectory : ICgroupDirectory
         if (paths.TryGetValue(cgroupId, out string? path))
         {
             return path;
+        }
+
+        if (CgroupHandle.PathOf(Root, cgroupId) is string absolute && absolute.StartsWith(Root, StringComparison.Ordinal))
+        {
+            path = absolute.Length == Root.Length ? "/" : absolute[Root.Length..];
+            return paths.GetOrAdd(cgroupId, path);
         }
 
         lock (walkLock)

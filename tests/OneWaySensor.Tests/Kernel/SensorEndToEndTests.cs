@@ -32,7 +32,7 @@ public sealed class SensorEndToEndTests
         using var tcpEcho = LoopbackServer.Tcp(IPAddress.Loopback, echo: true);
         using var oneWay = TestCgroup.Create("oneway");
         using var twoWay = TestCgroup.Create("twoway");
-        using var sensor = SensorProcess.Start("run", "--window", Text(WindowSeconds), "--poll-interval", "200", "--alerts", alertsFile);
+        using var sensor = SensorProcess.Start("run", "--window", Text(WindowSeconds), "--poll-interval", "200", "--alerts", alertsFile, "--no-engine");
         try
         {
             sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
@@ -65,7 +65,7 @@ public sealed class SensorEndToEndTests
 
             // the alerts file holds the same lines as stdout, in order
             string[] filed = File.ReadAllLines(alertsFile);
-            Assert.Equal(sensor.Stdout.Where(line => line.StartsWith('{')), filed);
+            Assert.Equal(sensor.Stdout.Where(line => line.StartsWith("{\"kind\":\"alert\"", StringComparison.Ordinal)), filed);
         }
         finally
         {
@@ -102,7 +102,12 @@ public sealed class SensorEndToEndTests
 
     private static void AssertOneWay(JsonElement alert, string proto, string remote, int remotePort, TrafficResult sent, string cgroupPath)
     {
+        Assert.Equal("alert", alert.GetProperty("kind").GetString());
         Assert.Equal("one_way_flow", alert.GetProperty("rule").GetString());
+        Assert.Equal("host", alert.GetProperty("workload").GetString());
+        Assert.Equal(JsonValueKind.Null, alert.GetProperty("container").ValueKind);
+        Assert.Equal(sent.Pid, alert.GetProperty("process").GetProperty("pid").GetUInt32());
+        Assert.Equal("owsgen", alert.GetProperty("process").GetProperty("comm").GetString());
         Assert.Equal("T1102.003", alert.GetProperty("technique").GetString());
         Assert.Equal(cgroupPath, alert.GetProperty("cgroup").GetProperty("path").GetString());
         JsonElement flow = alert.GetProperty("flow");
@@ -117,6 +122,7 @@ public sealed class SensorEndToEndTests
     private static List<JsonElement> AlertsFor(SensorProcess sensor, ulong cgroupId) =>
         sensor.Stdout
             .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(line => line.GetProperty("kind").GetString() == "alert")
             .Where(alert => alert.GetProperty("cgroup").GetProperty("id").GetUInt64() == cgroupId)
             .ToList();
 

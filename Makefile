@@ -1,6 +1,6 @@
 # OneWaySensor build. Quiet by default; `make V=1` shows the commands.
 #   make            deps (when missing), BPF object, skeleton, native shim, .NET host -> out/
-#   make test       build, then run every test (kernel tests need root)
+#   make test       build, make the container engines ready, run every test (kernel and container tests need root)
 #   make run        build, then run the sensor on its defaults (needs root)
 #   make bench      build, then run the BenchmarkDotNet suite
 
@@ -93,6 +93,7 @@ $(HOST): $(SHIM) $(DOTNET_SRC)
 host: $(HOST)
 
 test: all
+	$(Q)tests/tools/test-services.sh
 	$(call msg,DOTNET,OneWaySensor.sln)
 	$(Q)$(DOTNET) build OneWaySensor.sln -c $(CONFIG) --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
 	$(Q)$(DOTNET) test OneWaySensor.sln -c $(CONFIG) --no-build --nologo --logger "console;verbosity=normal" \

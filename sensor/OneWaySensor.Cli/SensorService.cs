@@ -36,6 +36,7 @@ internal sealed partial class SensorService(
     private ulong lostReported;
     private ulong unattributedReported;
     private bool handlerFailureReported;
+    private ulong malformedReported;
     private DateTime stopAt = DateTime.MaxValue;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -155,6 +156,13 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
+        // a container engine that answers nonsense is counted, and said at the first and at each doubling
+        if (engines?.Totals().Malformed is ulong malformed && malformed > 0 && malformed >= 2 * malformedReported)
+        {
+            malformedReported = malformed;
+            LogMalformedEngineAnswers(malformed);
+        }
+
         if (source?.Failure is Exception failure)
         {
             LogSourceFailed(failure.Message);
@@ -181,6 +189,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "a kernel record handler failed ({Count} so far): {Reason}")]
     private partial void LogHandlerFailure(ulong count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "container engine answers that could not be read, so far: {Malformed} (skipped; the sensor goes on)")]
+    private partial void LogMalformedEngineAnswers(ulong malformed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);

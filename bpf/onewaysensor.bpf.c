@@ -2,7 +2,9 @@
 /*
  * OneWaySensor kernel side: counts every flow of every cgroup at the
  * cgroup_skb egress and ingress hooks, and tells user space when a flow
- * is first seen. The programs only observe: they always pass the packet.
+ * is first seen. The programs only observe, with one exception: the
+ * packets of an isolated cgroup (bpf/isolation.bpf.h) are dropped, and
+ * counted in the deny set rather than in the flows.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -13,6 +15,7 @@
 #include "records.bpf.h"
 #include "owners.bpf.h"
 #include "packet.bpf.h"
+#include "isolation.bpf.h"
 
 #define OWS_EEXIST 17
 
@@ -33,6 +36,7 @@ const struct ows_process_exit_record *unused_process_exit_record __attribute__((
 const enum ows_record_kind *unused_record_kind __attribute__((unused));
 const enum ows_counter *unused_counter __attribute__((unused));
 const enum ows_direction *unused_direction __attribute__((unused));
+const enum ows_isolation_limit *unused_isolation_limit __attribute__((unused));
 
 static __always_inline void build_key(struct ows_flow_key *key, const struct packet_info *info,
 				      __u8 direction)
@@ -168,6 +172,13 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	__u64 now;
 	int result;
 
+	/*
+	 * isolated: drop, and count it in the deny set only. The flows keep what
+	 * crossed the hook: a dropped reply counted as received would make an
+	 * unanswered flow look answered
+	 */
+	if (isolated(skb, direction))
+		return 0;
 	result = parse_packet(skb, &info);
 	if (result != PACKET_OK) {
 		counter_inc(result == PACKET_FRAGMENT ? OWS_COUNTER_FRAGMENTS : OWS_COUNTER_UNPARSED);
@@ -197,6 +208,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	return 1;
 }
 
+/* both return 1 (pass) for every packet but an isolated cgroup's (0, drop) */
 SEC("cgroup_skb/egress")
 int ows_egress(struct __sk_buff *skb)
 {

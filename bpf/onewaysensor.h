@@ -133,4 +133,23 @@ struct ows_process_exit_record {
 	char comm[OWS_COMM_LEN];
 };
 
+/*
+ * The response: a deny set of cgroups whose packets the cgroup_skb programs
+ * drop, both ways, instead of counting them (bpf/isolation.bpf.h). Keyed by
+ * cgroup id; an entry also drops the packets of every descendant cgroup.
+ */
+enum ows_isolation_limit {
+	OWS_ISOLATION_MAX_ENTRIES = 1024, /* cgroups the set holds */
+	OWS_ISOLATION_MAX_LEVEL = 32,     /* levels looked at (a bit each): the v2 root is level 0 */
+};
+
+/* The deny set's value. */
+struct ows_isolation {
+	__u64 since_ns;   /* when it was isolated: CLOCK_REALTIME, set by user space */
+	__u64 tx_dropped; /* egress packets dropped so far (the kernel adds) */
+	__u64 rx_dropped; /* ingress packets dropped so far (the kernel adds) */
+	__u32 level;      /* the cgroup's depth below the v2 root, 1 or more */
+	__u32 pad;
+};
+
 #endif /* ONEWAYSENSOR_H */

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ows.h"
+#include "isolation.h"
 #include "onewaysensor.skel.h"
 
 #define OWS_MAX_LINKS 16
@@ -28,6 +29,7 @@ struct ows_sensor {
 	size_t producer_length;
 	int epoll_fd;
 	int cpus;
+	char *pin_dir; /* where the deny set is pinned; NULL when it is not */
 };
 
 /* libbpf talks on stderr; keep it quiet unless asked, so errors stay one line */
@@ -88,9 +90,31 @@ cleanup:
 
 int ows_load(struct ows_sensor *sensor)
 {
+	struct ows_deny_set *set;
+	int lock_fd = -1, err;
+
 	if (!sensor)
 		return -EINVAL;
-	return onewaysensor_bpf__load(sensor->skel);
+	/* pinned: hold the pin lock from before libbpf reuses or creates the pins until the gate is set */
+	if (sensor->pin_dir) {
+		err = deny_set_lock_dir(sensor->pin_dir, &lock_fd);
+		if (err)
+			return err;
+	}
+	err = onewaysensor_bpf__load(sensor->skel);
+	if (err || !sensor->pin_dir)
+		goto cleanup;
+	/* a reused set may hold entries (isolation survives a restart): open the gate for them */
+	err = ows_isolation_of(sensor, &set);
+	if (err)
+		goto cleanup;
+	err = deny_set_sync_gate_locked(set);
+	ows_deny_set_close(set);
+
+cleanup:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return err;
 }
 
 /* cgroup programs attach to the cgroup; tracepoints attach by their section name */
@@ -290,6 +314,56 @@ cleanup:
 	return err;
 }
 
+int ows_isolation_pin(struct ows_sensor *sensor, const char *dir)
+{
+	int err;
+
+	if (!sensor || !dir)
+		return -EINVAL;
+	if (bpf_map__fd(sensor->skel->maps.ows_isolated) >= 0 || sensor->pin_dir)
+		return -EALREADY; /* loaded, or pinned once already */
+	err = deny_set_prepare_pins(dir, sensor->skel->maps.ows_isolated, sensor->skel->maps.ows_isolation_gate);
+	if (err)
+		return err;
+	sensor->pin_dir = strdup(dir);
+	return sensor->pin_dir ? 0 : -ENOMEM;
+}
+
+int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set **out)
+{
+	if (!sensor || !out)
+		return -EINVAL;
+	*out = NULL;
+	if (bpf_map__fd(sensor->skel->maps.ows_isolated) < 0)
+		return -EBADF; /* not loaded */
+	return deny_set_wrap(bpf_map__fd(sensor->skel->maps.ows_isolated),
+			     bpf_map__fd(sensor->skel->maps.ows_isolation_gate), sensor->pin_dir, out);
+}
+
+int ows_isolation_unpin_if_empty(struct ows_sensor *sensor)
+{
+	struct ows_deny_set *set;
+	struct bpf_program *program;
+	int err, own = 0;
+
+	if (!sensor)
+		return -EINVAL;
+	if (!sensor->pin_dir)
+		return -ENOENT;
+	err = ows_isolation_of(sensor, &set);
+	if (err)
+		return err;
+	/* this sensor's own programs that use the set: any beyond them are another sensor's */
+	bpf_object__for_each_program(program, sensor->skel->obj) {
+		int uses = deny_set_program_uses(bpf_program__fd(program), set);
+
+		own += uses > 0 ? uses : 0;
+	}
+	err = deny_set_unpin_if_empty(set, own);
+	ows_deny_set_close(set);
+	return err;
+}
+
 static const struct btf_type *find_struct(struct ows_sensor *sensor, const char *name, int *err)
 {
 	const struct btf *btf;
@@ -423,5 +497,6 @@ void ows_close(struct ows_sensor *sensor)
 	if (sensor->consumer_page)
 		munmap(sensor->consumer_page, (size_t)sysconf(_SC_PAGESIZE));
 	onewaysensor_bpf__destroy(sensor->skel);
+	free(sensor->pin_dir);
 	free(sensor);
 }

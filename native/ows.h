@@ -35,7 +35,11 @@ struct ows_ring {
 /* Opens the embedded BPF object and sizes its maps; loads nothing. */
 OWS_EXPORT int ows_open(const struct ows_options *options, struct ows_sensor **out);
 
-/* Loads the programs and maps into the kernel (needs CAP_BPF). */
+/*
+ * Loads the programs and maps into the kernel (needs CAP_BPF). With the deny
+ * set pinned (ows_isolation_pin), it holds the pin lock while libbpf reuses
+ * or creates the pins and until the gate matches the set.
+ */
 OWS_EXPORT int ows_load(struct ows_sensor *sensor);
 
 /*
@@ -89,6 +93,69 @@ OWS_EXPORT int ows_native_layout(const char *struct_name, const char *member_nam
 
 /* CLOCK_MONOTONIC now, in ns: the base of the records' (coarse) timestamps. */
 OWS_EXPORT __u64 ows_monotonic_ns(void);
+
+/*
+ * The response: the deny set (bpf/isolation.bpf.h). The running sensor pins
+ * it, and its gate, in a bpffs directory; `onewaysensor isolate` and
+ * `release` open the pins from another process and change the set. Every
+ * change takes flock(2) on the pin directory, so the gate (a bit per cgroup
+ * level that has an entry) is never narrower than the set.
+ */
+#define OWS_PIN_DIR "/sys/fs/bpf/onewaysensor"
+#define OWS_PIN_ISOLATED "isolated"             /* the set: cgroup id -> struct ows_isolation */
+#define OWS_PIN_ISOLATION_GATE "isolation_gate" /* one __u32: a bit per level with an entry */
+
+/* A handle on the deny set and its gate: the sensor's own, or opened from the pins. */
+struct ows_deny_set;
+
+/*
+ * Before ows_load: pins the deny set and its gate in dir (created, mode
+ * 0700), reusing the maps already pinned there, so isolation survives a
+ * restart; ows_load then sets the gate from what the set holds. -ENOTSUP
+ * when dir's parent is not bpffs, -ESTALE when a map pinned there does not
+ * match this object (another version's).
+ */
+OWS_EXPORT int ows_isolation_pin(struct ows_sensor *sensor, const char *dir);
+
+/* After ows_load: a handle on the sensor's own deny set (pinned or not); close it with ows_deny_set_close. */
+OWS_EXPORT int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set **out);
+
+/*
+ * For a clean stop: removes the pins, and the directory, only when the set
+ * is empty, so an isolated container stays isolated across a restart, and
+ * only when no other sensor's programs use them. Returns 1 when removed, 0
+ * when kept, -ENOENT when this sensor pinned nothing.
+ */
+OWS_EXPORT int ows_isolation_unpin_if_empty(struct ows_sensor *sensor);
+
+/* Opens the deny set pinned in dir; -ENOENT when nothing is pinned there, -ESTALE when it does not match. */
+OWS_EXPORT int ows_deny_set_open(const char *dir, struct ows_deny_set **out);
+
+/*
+ * Isolates a cgroup, and every cgroup below it: level is its depth below
+ * the v2 root (1 or more; -EINVAL for the root, -E2BIG beyond
+ * OWS_ISOLATION_MAX_LEVEL - 1), since_ns its CLOCK_REALTIME time. Returns 0
+ * when added, 1 when it was already isolated (kept as it was), -E2BIG when
+ * the set is full, -ENOENT when the pins were removed meanwhile.
+ */
+OWS_EXPORT int ows_deny_set_add(struct ows_deny_set *set, __u64 cgroup_id, __u32 level, __u64 since_ns);
+
+/* Releases a cgroup; its entry's last values go to last (may be NULL). -ENOENT when it was not isolated. */
+OWS_EXPORT int ows_deny_set_remove(struct ows_deny_set *set, __u64 cgroup_id, struct ows_isolation *last);
+
+/* Copies up to capacity entries with batch look-ups; *count gets how many. */
+OWS_EXPORT int ows_deny_set_read(struct ows_deny_set *set, __u64 *cgroup_ids, struct ows_isolation *values,
+				 __u32 capacity, __u32 *count);
+
+/*
+ * How many loaded BPF programs use this deny set: 2 per running sensor
+ * (egress and ingress), 0 when none would enforce it. Needs CAP_SYS_ADMIN
+ * to list programs (-EPERM without).
+ */
+OWS_EXPORT int ows_deny_set_enforcers(struct ows_deny_set *set);
+
+/* Closes the handle; the maps live on while pinned or loaded. */
+OWS_EXPORT void ows_deny_set_close(struct ows_deny_set *set);
 
 /* A short English description of a negative errno from this API. */
 OWS_EXPORT const char *ows_error_text(int error);

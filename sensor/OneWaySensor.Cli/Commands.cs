@@ -11,6 +11,8 @@ internal static class Commands
     {
         var root = new RootCommand("OneWaySensor: detects one-way communication (MITRE ATT&CK T1102.003) from containers with eBPF.");
         root.Subcommands.Add(BuildRun());
+        root.Subcommands.Add(Validation.ValidateCommand.Build());
+        Isolation.IsolationCommands.AddTo(root);
         return root;
     }
 
@@ -29,10 +31,15 @@ internal static class Commands
         };
         var noEngine = new Option<bool>("--no-engine") { Description = "ask no container engine: containers are named from their cgroup paths only" };
         var hostProcessEvents = new Option<bool>("--host-process-events") { Description = "also print exec and exit events of host processes, not only of containers'" };
+        var settings = new Option<string[]>("--set")
+        {
+            Description = "set any config key, e.g. --set Detection:UnansweredConnect:Attempts=5 (repeatable; wins over the file)",
+            AllowMultipleArgumentsPerToken = false,
+        };
 
         var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and print alerts as JSON lines on stdout.")
         {
-            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents,
+            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents, settings,
         };
         run.SetAction(async (result, cancellation) =>
         {
@@ -44,14 +51,15 @@ internal static class Commands
                 result.GetValue(flowMapEntries),
                 result.GetValue(noEngine) ? [] : NullIfEmpty(result.GetValue(engineSockets)),
                 result.GetValue(hostProcessEvents) ? true : null);
-            return await RunCommand.ExecuteAsync(result.GetValue(config), overrides, cancellation);
+            return await RunCommand.ExecuteAsync(result.GetValue(config), result.GetValue(settings) ?? [], overrides, cancellation);
         });
         return run;
     }
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
 
-    private static Option<int?> Bounded(string name, string description, int low, int high)
+    /// <summary>An optional whole-number option with a range, each problem one line naming the option.</summary>
+    internal static Option<int?> Bounded(string name, string description, int low, int high)
     {
         return new Option<int?>(name)
         {

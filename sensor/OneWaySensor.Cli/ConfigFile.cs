@@ -1,58 +1,89 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using OneWaySensor.Configuration;
+using OneWaySensor.Detection;
 
 namespace OneWaySensor.Cli;
 
-/// <summary>Reads the JSON config file into <see cref="SensorOptions"/>; every problem is one line naming the key.</summary>
+/// <summary>Everything the config file and the command line set.</summary>
+internal sealed record SensorConfiguration(SensorOptions Sensor, DetectionOptions Detection);
+
+/// <summary>
+/// Reads the JSON config file, then any `--set KEY=VALUE` from the command
+/// line on top, into <see cref="SensorOptions"/> and <see cref="DetectionOptions"/>;
+/// every problem is one line naming the key.
+/// </summary>
 internal static class ConfigFile
 {
-    public static SensorOptions Load(FileInfo? file)
+    private static readonly string[] Sections = [SensorOptions.SectionName, DetectionOptions.SectionName];
+
+    public static SensorConfiguration Load(FileInfo? file, IReadOnlyList<string>? settings = null)
     {
-        var options = new SensorOptions();
-        if (file is null)
+        var builder = new ConfigurationBuilder();
+        string source = "command line";
+        if (file is not null)
         {
-            return options;
+            if (!file.Exists)
+            {
+                throw new ConfigException($"config file {file.FullName}: not found");
+            }
+
+            builder.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+            source = $"config file {file.FullName}";
         }
 
-        if (!file.Exists)
-        {
-            throw new ConfigException($"config file {file.FullName}: not found");
-        }
-
+        builder.AddInMemoryCollection(ParseSettings(settings ?? []));
         IConfigurationRoot configuration;
         try
         {
-            configuration = new ConfigurationBuilder().AddJsonFile(file.FullName, optional: false, reloadOnChange: false).Build();
+            configuration = builder.Build();
         }
         catch (InvalidDataException error)
         {
             // the provider's own message says only that it could not parse; the inner one says where
-            throw new ConfigException($"config file {file.FullName}: not valid JSON: {FirstLine(error.InnerException?.Message ?? error.Message)}");
+            throw new ConfigException($"{source}: not valid JSON: {FirstLine(error.InnerException?.Message ?? error.Message)}");
         }
         catch (JsonException error)
         {
-            throw new ConfigException($"config file {file.FullName}: {FirstLine(error.Message)}");
+            throw new ConfigException($"{source}: {FirstLine(error.Message)}");
         }
 
         foreach (IConfigurationSection section in configuration.GetChildren())
         {
-            if (section.Key != SensorOptions.SectionName)
+            if (!Sections.Contains(section.Key))
             {
-                throw new ConfigException($"config file {file.FullName}: unknown section '{section.Key}' (expected '{SensorOptions.SectionName}')");
+                throw new ConfigException($"{source}: unknown section '{section.Key}' (expected {string.Join(" or ", Sections.Select(s => $"'{s}'"))})");
             }
         }
 
+        var sensor = new SensorOptions();
+        var detection = new DetectionOptions();
         try
         {
-            configuration.GetSection(SensorOptions.SectionName).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+            configuration.GetSection(SensorOptions.SectionName).Bind(sensor, binder => binder.ErrorOnUnknownConfiguration = true);
+            configuration.GetSection(DetectionOptions.SectionName).Bind(detection, binder => binder.ErrorOnUnknownConfiguration = true);
         }
         catch (InvalidOperationException error)
         {
-            throw new ConfigException($"config file {file.FullName}: {FirstLine(error.Message)}");
+            throw new ConfigException($"{source}: {FirstLine(error.Message)}");
         }
 
-        return options;
+        return new SensorConfiguration(sensor, detection);
+    }
+
+    /// <summary>"Section:Key=value" pairs, as `--set` takes them.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> ParseSettings(IReadOnlyList<string> settings)
+    {
+        foreach (string setting in settings)
+        {
+            int equals = setting.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ConfigException($"--set {setting}: expected KEY=VALUE, e.g. Detection:Beacon:ScoreThreshold=0.9");
+            }
+
+            yield return new(setting[..equals], setting[(equals + 1)..]);
+        }
     }
 
     private static string FirstLine(string text)

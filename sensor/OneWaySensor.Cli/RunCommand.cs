@@ -10,13 +10,13 @@ namespace OneWaySensor.Cli;
 /// <summary>`onewaysensor run`: settles the options, then runs the sensor under the Generic Host.</summary>
 internal static class RunCommand
 {
-    public static async Task<int> ExecuteAsync(FileInfo? configFile, CommandLineOverrides overrides, CancellationToken cancellation)
+    public static async Task<int> ExecuteAsync(FileInfo? configFile, IReadOnlyList<string> settings, CommandLineOverrides overrides, CancellationToken cancellation)
     {
-        SensorOptions options;
+        SensorConfiguration configuration;
         try
         {
-            options = ConfigFile.Load(configFile);
-            overrides.ApplyTo(options);
+            configuration = ConfigFile.Load(configFile, settings);
+            overrides.ApplyTo(configuration.Sensor);
         }
         catch (ConfigException error)
         {
@@ -24,13 +24,13 @@ internal static class RunCommand
             return Program.UsageError;
         }
 
-        if (options.Validate() is string problem)
+        if ((configuration.Sensor.Validate() ?? configuration.Detection.Validate()) is string problem)
         {
             await Console.Error.WriteLineAsync($"onewaysensor: {problem}");
             return Program.UsageError;
         }
 
-        using IHost host = BuildHost(options);
+        using IHost host = BuildHost(configuration);
         try
         {
             await host.RunAsync(cancellation);
@@ -51,12 +51,12 @@ internal static class RunCommand
     /// <summary>The failure to show the user, unwrapping the host's aggregate of stop failures.</summary>
     private static Exception? UserFacing(Exception error) => error switch
     {
-        SensorException or IOException or UnauthorizedAccessException => error,
+        SensorException or IOException or UnauthorizedAccessException or OneWaySensor.Detection.Baseline.BaselineStoreException => error,
         AggregateException aggregate => aggregate.InnerExceptions.Select(UserFacing).FirstOrDefault(inner => inner is not null),
         _ => null,
     };
 
-    private static IHost BuildHost(SensorOptions options)
+    private static IHost BuildHost(SensorConfiguration configuration)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.AddSimpleConsole(console =>
@@ -72,7 +72,8 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
-        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(configuration.Sensor);
+        builder.Services.AddSingleton(configuration.Detection);
         builder.Services.AddHostedService<SensorService>();
         return builder.Build();
     }

@@ -5,6 +5,7 @@ using OneWaySensor.Configuration;
 using OneWaySensor.Containers;
 using OneWaySensor.Containers.Cgroups;
 using OneWaySensor.Detection;
+using OneWaySensor.Detection.Baseline;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux;
 using OneWaySensor.Linux.Cgroups;
@@ -20,6 +21,7 @@ namespace OneWaySensor.Cli;
 /// </summary>
 internal sealed partial class SensorService(
     SensorOptions options,
+    DetectionOptions detection,
     IHostApplicationLifetime lifetime,
     ILogger<SensorService> logger) : IHostedService, IAsyncDisposable
 {
@@ -30,6 +32,10 @@ internal sealed partial class SensorService(
     private CgroupDirectory? cgroups;
     private ContainerEngines? engines;
     private OutputPipeline? output;
+    private State.SqliteBaselineStore? baselineStore;
+    private BaselinePersistence? baselineSaves;
+    private BaselineModel? baselines;
+    private ulong baselineFailuresReported;
     private EbpfFlowSource? source;
     private DetectionEngine? engine;
     private Timer? watchdog;
@@ -46,9 +52,14 @@ internal sealed partial class SensorService(
         engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         output = OutputPipeline.Open(options.AlertsFile, enricher, cgroups, engines.TryGet);
-        engines.Start(output.Emit);
-        engine = new DetectionEngine(options.WindowSeconds, cgroups, output);
-        source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent);
+        OpenBaselines();
+        engine = new DetectionEngine(options.WindowSeconds, detection, new WorkloadDirectory(cgroups, engines), output, baselines, baselineSaves);
+        engines.Start(runtimeEvent =>
+        {
+            engine.Observe(runtimeEvent);
+            output.Emit(runtimeEvent);
+        });
+        source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
         source.Start(cgroupRoot);
         if (options.DurationSeconds > 0)
         {
@@ -72,6 +83,11 @@ internal sealed partial class SensorService(
         if (source is not null)
         {
             source.Stop();
+            if (baselineSaves is not null && !baselineSaves.Flush())
+            {
+                LogBaselineSaveFailed(baselineSaves.SaveFailures, baselineSaves.LastError ?? "unknown");
+            }
+
             EbpfSourceHealth health = source.Health();
             LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.UnparsedPackets, health.Fragments, output?.Dropped ?? 0);
         }
@@ -87,6 +103,36 @@ internal sealed partial class SensorService(
             await engines.DisposeAsync();
             engines = null;
         }
+
+        baselineStore?.Dispose();
+        baselineStore = null;
+    }
+
+    /// <summary>The per-image baselines, loaded from their store so a restart loses nothing learned.</summary>
+    private void OpenBaselines()
+    {
+        BaselineOptions baseline = detection.Baseline;
+        if (!baseline.Enabled)
+        {
+            return;
+        }
+
+        IReadOnlyDictionary<string, ImageBaseline>? loaded = null;
+        if (baseline.Persisted)
+        {
+            baselineStore = new State.SqliteBaselineStore(baseline.StorePath!, baseline.MaxDestinationsPerImage, baseline.MaxPortsPerImage);
+            loaded = baselineStore.Load();
+            if (baselineStore.SkippedRows > 0)
+            {
+                LogWarning($"baseline store {baselineStore.Path}: {baselineStore.SkippedRows} unreadable rows skipped, first: {baselineStore.SkipReasons[0]}");
+            }
+        }
+
+        baselines = new BaselineModel(baseline, loaded);
+        if (baselineStore is not null)
+        {
+            baselineSaves = new BaselinePersistence(baselines, baselineStore, UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow));
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -97,6 +143,7 @@ internal sealed partial class SensorService(
         }
 
         source?.Dispose();
+        baselineStore?.Dispose();
         if (output is not null)
         {
             await output.DisposeAsync();
@@ -156,6 +203,12 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
+        if (baselineSaves is not null && baselineSaves.SaveFailures > baselineFailuresReported)
+        {
+            baselineFailuresReported = baselineSaves.SaveFailures;
+            LogBaselineSaveFailed(baselineSaves.SaveFailures, baselineSaves.LastError ?? "unknown");
+        }
+
         // a container engine that answers nonsense is counted, and said at the first and at each doubling
         if (engines?.Totals().Malformed is ulong malformed && malformed > 0 && malformed >= 2 * malformedReported)
         {
@@ -192,6 +245,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "container engine answers that could not be read, so far: {Malformed} (skipped; the sensor goes on)")]
     private partial void LogMalformedEngineAnswers(ulong malformed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
+    private partial void LogBaselineSaveFailed(ulong failures, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);

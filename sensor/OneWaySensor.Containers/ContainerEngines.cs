@@ -59,6 +59,21 @@ public sealed class ContainerEngines : IAsyncDisposable
         return null;
     }
 
+    /// <summary>From memory; on a miss asks every engine in the background, for the next time.</summary>
+    public ContainerMetadata? TryGetOrRequest(string id)
+    {
+        ContainerMetadata? metadata = TryGet(id);
+        if (metadata is null)
+        {
+            foreach ((_, _, ContainerMetadataCache cache) in engines)
+            {
+                cache.RequestLookup(id);
+            }
+        }
+
+        return metadata;
+    }
+
     /// <summary>From memory, else asks every engine at once and waits up to <paramref name="timeout"/>.</summary>
     public async Task<ContainerMetadata?> GetOrFetchAsync(string id, TimeSpan timeout, CancellationToken cancellation)
     {

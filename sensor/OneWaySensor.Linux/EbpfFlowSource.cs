@@ -1,6 +1,8 @@
 using OneWaySensor.Configuration;
 using OneWaySensor.Flows;
 using OneWaySensor.Processes;
+using OneWaySensor.Linux.Cgroups;
+using OneWaySensor.Linux.Isolation;
 using OneWaySensor.Linux.Kernel;
 
 namespace OneWaySensor.Linux;
@@ -31,11 +33,21 @@ public readonly record struct EbpfSourceHealth(
 /// <see cref="FlowTable"/>, then lets <paramref name="afterPoll"/> run (the
 /// detections). Process exec and exit records go to <paramref name="processEvents"/>.
 /// Nothing on the flow path allocates per record or per flow read.
+/// <para>
+/// The deny set behind <c>onewaysensor isolate</c> is pinned under bpffs at
+/// start (<see cref="DenySet.PinDirectory"/>), reusing a set pinned before, so
+/// isolation survives a restart (though not the seconds between two sensors:
+/// the programs are links that go with the process). Each poll reads the set
+/// and reports every change to <paramref name="isolationChanges"/>, on this
+/// source's thread; entries of cgroups that are gone are removed. A clean
+/// <see cref="Stop"/> unpins the set only when it is empty.
+/// </para>
 /// </summary>
 public sealed class EbpfFlowSource : IDisposable
 {
     private const int MaxWaitMs = 100;
     private const int DeleteChunk = 1024;
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromSeconds(1);
 
     private readonly EbpfProgram program;
     private readonly SensorOptions options;
@@ -50,18 +62,31 @@ public sealed class EbpfFlowSource : IDisposable
     private readonly byte[] expiredFound = new byte[DeleteChunk];
     private readonly List<FlowKey> expired = [];
     private readonly ulong[] kernelCounters = new ulong[(int)KernelCounter.Count];
+    private readonly Action<IsolationChange>? isolationChanges;
+    private readonly List<IsolationEntry> isolationEntries = [];
+    private readonly List<IsolationChange> isolationFound = [];
+    private readonly List<ulong> isolationRemoved = [];
+    private DenySet? denySet;
+    private IsolationTracker? isolation;
+    private DateTime nextPrune;
     private RingBufferReader? ring;
     private MonotonicClock clock;
     private Thread? thread;
     private volatile bool stopping;
     private Exception? failure;
 
-    public EbpfFlowSource(SensorOptions options, FlowTable table, Action<long>? afterPoll = null, Action<ProcessEvent>? processEvents = null)
+    public EbpfFlowSource(
+        SensorOptions options,
+        FlowTable table,
+        Action<long>? afterPoll = null,
+        Action<ProcessEvent>? processEvents = null,
+        Action<IsolationChange>? isolationChanges = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         this.table = table;
         this.afterPoll = afterPoll;
+        this.isolationChanges = isolationChanges;
         program = EbpfProgram.Open(options);
         keys = new FlowKeyRecord[options.FlowMapEntries];
         values = new FlowStatsRecord[options.FlowMapEntries];
@@ -78,10 +103,39 @@ public sealed class EbpfFlowSource : IDisposable
     /// <summary>Set when the reading thread stopped on an error.</summary>
     public Exception? Failure => failure;
 
+    /// <summary>
+    /// True once started with the deny set pinned: <c>onewaysensor isolate</c>
+    /// works. False when bpffs is not mounted (<see cref="Preflight"/> warns then).
+    /// </summary>
+    public bool IsolationAvailable { get; private set; }
+
+    /// <summary>How many cgroups the deny set held at the last poll.</summary>
+    public int IsolatedCgroups => isolation?.Count ?? 0;
+
+    /// <summary>
+    /// After <see cref="Stop"/>: true when the pins were kept, because
+    /// something is still isolated (it stays so when the next sensor starts)
+    /// or another sensor uses them.
+    /// </summary>
+    public bool IsolationPinsKept { get; private set; }
+
     /// <summary>Loads and attaches the programs and starts reading. Throws <see cref="SensorException"/> with one line on failure.</summary>
     public void Start(string cgroupRoot)
     {
+        IsolationAvailable = program.PinIsolation(DenySet.PinDirectory);
         program.Load();
+        if (IsolationAvailable)
+        {
+            denySet = program.OpenDenySet();
+            isolation = new IsolationTracker(
+                id => CgroupHandle.PathOf(cgroupRoot, id) is string path && path.StartsWith(cgroupRoot, StringComparison.Ordinal) ? RelativeOrRoot(cgroupRoot, path) : null,
+                (id, path) => CgroupExists(cgroupRoot, id, path));
+
+            // what was isolated before this start, reported (as present at start) by the first poll
+            denySet.Read(isolationEntries);
+            isolation.Observe(isolationEntries, DateTimeOffset.UtcNow, isolationFound);
+        }
+
         ring = program.MapRing();
         clock = EbpfProgram.CurrentClock();
         records.Clock = clock;
@@ -101,6 +155,14 @@ public sealed class EbpfFlowSource : IDisposable
         {
             program.Detach();
             AttachedCgroup = null;
+        }
+
+        if (denySet is not null)
+        {
+            // an isolated container stays isolated while the sensor restarts: keep the pins then
+            denySet.Dispose();
+            denySet = null;
+            IsolationPinsKept = program.UnpinIsolationIfEmpty() != true;
         }
     }
 
@@ -146,6 +208,7 @@ public sealed class EbpfFlowSource : IDisposable
         }
         finally
         {
+            denySet?.Dispose();
             program.Dispose();
         }
     }
@@ -196,7 +259,67 @@ public sealed class EbpfFlowSource : IDisposable
         table.EndPoll(now, options.EffectiveIdleTimeoutSeconds * UnixTime.NanosecondsPerSecond, expired);
         DeleteExpired();
         program.ReadCounters(kernelCounters);
+        PollIsolation();
         afterPoll?.Invoke(now);
+    }
+
+    /// <summary>Reads the deny set (a handful of entries, one batch call), reports changes, prunes removed cgroups once a second.</summary>
+    private void PollIsolation()
+    {
+        if (denySet is null || isolation is null)
+        {
+            return;
+        }
+
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        denySet.Read(isolationEntries);
+        isolation.Observe(isolationEntries, now, isolationFound);
+        if (isolation.Count > 0 && now.UtcDateTime >= nextPrune)
+        {
+            nextPrune = now.UtcDateTime + PruneInterval;
+            isolation.FindRemoved(isolationRemoved);
+            foreach (ulong cgroupId in isolationRemoved)
+            {
+                Prune(cgroupId, now);
+            }
+        }
+
+        foreach (IsolationChange change in isolationFound)
+        {
+            isolationChanges?.Invoke(change);
+        }
+
+        isolationFound.Clear();
+    }
+
+    /// <summary>Housekeeping, so a failure (the pin lock held too long by a stuck command) waits for the next try.</summary>
+    private void Prune(ulong cgroupId, DateTimeOffset now)
+    {
+        try
+        {
+            if (denySet!.Remove(cgroupId) is IsolationEntry last && isolation!.Pruned(cgroupId, last, now) is IsolationChange pruned)
+            {
+                isolationFound.Add(pruned);
+            }
+        }
+        catch (SensorException)
+        {
+            // the entry stays; it is tried again a second later
+        }
+    }
+
+    private static string RelativeOrRoot(string root, string absolute) =>
+        absolute.Length == root.Length ? "/" : absolute[root.Length..];
+
+    /// <summary>By id where allowed; else by the path it had, whose inode must still be the id.</summary>
+    private static bool? CgroupExists(string root, ulong id, string? path)
+    {
+        if (CgroupHandle.Exists(root, id) is bool known)
+        {
+            return known;
+        }
+
+        return path is null ? null : FileInode.Of(root + path) == id;
     }
 
     /// <summary>

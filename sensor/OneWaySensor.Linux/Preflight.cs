@@ -78,9 +78,10 @@ public static partial class Preflight
     }
 
     /// <summary>
-    /// Mounts bpffs where it is missing. The sensor pins nothing today, so a
-    /// failed mount (it needs CAP_SYS_ADMIN, which the minimum capability set
-    /// lacks) is a warning, not a reason to stop.
+    /// Mounts bpffs where it is missing. Only the deny set behind
+    /// <c>onewaysensor isolate</c> is pinned there, so a failed mount (it needs
+    /// CAP_SYS_ADMIN, which the minimum capability set lacks) is a warning:
+    /// the sensor runs, and isolation is unavailable.
     /// </summary>
     private static string? BpfFsProblem(string mountInfoPath)
     {
@@ -92,7 +93,7 @@ public static partial class Preflight
         if (Mount("bpf", BpfFsPath, "bpf", 0, IntPtr.Zero) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return $"bpffs is not mounted at {BpfFsPath} and mounting it failed ({Marshal.GetPInvokeErrorMessage(errno)}); nothing needs it yet";
+            return $"bpffs is not mounted at {BpfFsPath} and mounting it failed ({Marshal.GetPInvokeErrorMessage(errno)}): onewaysensor isolate is unavailable";
         }
 
         return null;

@@ -15,15 +15,16 @@ internal sealed class AlertEnricher(ContainerEngines containers, ProcessDirector
 {
     public async ValueTask<Alert> EnrichAsync(Alert alert, CancellationToken cancellation)
     {
-        ContainerIdentity? container = CgroupPathParser.Parse(alert.CgroupPath);
-        ContainerMetadata? metadata = null;
-        if (container is not null && container.Runtime is ContainerRuntime.Docker or ContainerRuntime.Podman)
+        ContainerIdentity? container = alert.Container ?? CgroupPathParser.Parse(alert.CgroupPath);
+        ContainerMetadata? metadata = alert.ContainerMetadata;
+        if (metadata is null && container is not null && container.Runtime is ContainerRuntime.Docker or ContainerRuntime.Podman)
         {
             metadata = await containers.GetOrFetchAsync(container.Id, metadataWait, cancellation);
         }
 
         string? executable = alert.Flow.Owner.Known ? ExecutableOf(alert.Flow.Owner.Tgid) : null;
-        return alert with { Container = container, ContainerMetadata = metadata, ProcessExecutable = executable };
+        IReadOnlyList<RuntimeEvent> recent = container is null ? [] : containers.RecentEvents(container.Id);
+        return alert with { Container = container, ContainerMetadata = metadata, ProcessExecutable = executable, RecentRuntimeEvents = recent };
     }
 
     private string? ExecutableOf(uint pid)

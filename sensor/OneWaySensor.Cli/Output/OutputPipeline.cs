@@ -4,6 +4,7 @@ using OneWaySensor.Alerts;
 using OneWaySensor.Cgroups;
 using OneWaySensor.Containers;
 using OneWaySensor.Containers.Cgroups;
+using OneWaySensor.Linux.Isolation;
 using OneWaySensor.Output;
 using OneWaySensor.Processes;
 
@@ -81,6 +82,9 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 
     public void Emit(ProcessEvent processEvent) => Enqueue(processEvent);
 
+    /// <summary>A container isolated or released (ADS "Isolate the container"), as the kernel's deny set changed.</summary>
+    public void Emit(IsolationChange change) => Enqueue(change);
+
     /// <summary>Writes everything queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -123,6 +127,10 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
                     break;
                 case RuntimeEvent runtimeEvent:
                     RuntimeEventJsonWriter.Write(runtimeEvent, cachedMetadata(runtimeEvent.ContainerId), line);
+                    break;
+                case IsolationChange change:
+                    ContainerIdentity? who = CgroupPathParser.Parse(change.CgroupPath ?? cgroups.PathOf(change.CgroupId));
+                    Isolation.IsolationJsonWriter.Write(change, who, who is null ? null : cachedMetadata(who.Id)?.Name, line);
                     break;
                 case ProcessEvent processEvent:
                     string? path = cgroups.PathOf(processEvent.CgroupId);

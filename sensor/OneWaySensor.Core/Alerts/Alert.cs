@@ -29,6 +29,12 @@ public sealed record Alert(
 
     /// <summary>The owning process's executable, from its exec event or /proc.</summary>
     public string? ProcessExecutable { get; init; }
+
+    /// <summary>What a responder needs to verify it: the flows behind it and the workload's other destinations.</summary>
+    public AlertContext? Context { get; init; }
+
+    /// <summary>The container's recent runtime and exec events, added on the way out.</summary>
+    public IReadOnlyList<RuntimeEvent> RecentRuntimeEvents { get; init; } = [];
 }
 
 public enum AlertPriority
@@ -36,6 +42,9 @@ public enum AlertPriority
     Low,
     Medium,
     High,
+
+    /// <summary>High, and tied to an exec into the container just before.</summary>
+    Critical,
 }
 
 /// <summary>Where alerts go once raised.</summary>

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using OneWaySensor.Containers;
+using OneWaySensor.Detection.Scoring;
 using OneWaySensor.Flows;
 using OneWaySensor.Output;
 using OneWaySensor.Processes;
@@ -40,6 +42,60 @@ public static class AlertJsonWriter
         WriteFlow(json, alert.Flow);
         json.WritePropertyName("evidence");
         alert.Evidence.WriteTo(json);
+        WriteResponse(json, alert);
+        json.WriteEndObject();
+    }
+
+    /// <summary>The ADS's response steps and what a responder verifies the alert with.</summary>
+    private static void WriteResponse(Utf8JsonWriter json, Alert alert)
+    {
+        json.WriteStartObject("response");
+        json.WriteStartArray("steps");
+        foreach (string step in AlertContext.ResponseSteps)
+        {
+            json.WriteStringValue(step);
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("flows");
+        foreach (FlowState flow in alert.Context?.Flows ?? [])
+        {
+            json.WriteStartObject();
+            WriteFlowFields(json, flow);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("other_destinations");
+        foreach (DestinationSummary destination in alert.Context?.OtherDestinations ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("proto", destination.Protocol);
+            json.WriteString("addr", destination.Address);
+            json.WriteNumber("port", destination.Port);
+            json.WriteNumber("flows", destination.Flows);
+            json.WriteNumber("tx_payload_bytes", destination.Tx.PayloadBytes);
+            json.WriteNumber("rx_payload_bytes", destination.Rx.PayloadBytes);
+            json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(destination.LastSeenUnixNs)));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("recent_runtime_events");
+        foreach (RuntimeEvent runtimeEvent in alert.RecentRuntimeEvents)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", runtimeEvent.KindName);
+            json.WriteString("time", OutputJson.FormatTime(runtimeEvent.Time));
+            if (runtimeEvent.Command is not null)
+            {
+                json.WriteString("command", runtimeEvent.Command);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 
@@ -69,12 +125,19 @@ public static class AlertJsonWriter
     private static void WriteFlow(Utf8JsonWriter json, in FlowState flow)
     {
         json.WriteStartObject("flow");
+        WriteFlowFields(json, flow);
+        json.WriteEndObject();
+    }
+
+    private static void WriteFlowFields(Utf8JsonWriter json, in FlowState flow)
+    {
         json.WriteString("proto", ProtocolName(flow.Key.Protocol));
         json.WriteString("local_addr", FlowAddress.ToIPAddress(flow.Key.LocalAddress, flow.Key.IpVersion).ToString());
         json.WriteNumber("local_port", flow.Key.LocalPort);
         json.WriteString("remote_addr", FlowAddress.ToIPAddress(flow.Key.RemoteAddress, flow.Key.IpVersion).ToString());
         json.WriteNumber("remote_port", flow.Key.RemotePort);
         json.WriteString("initiator", flow.Initiator == FlowInitiator.Local ? "local" : "remote");
+        json.WriteString("conn_state", ConnStateClassifier.Classify(flow).ToZeekString());
         json.WriteNumber("tx_payload_bytes", flow.Tx.PayloadBytes);
         json.WriteNumber("rx_payload_bytes", flow.Rx.PayloadBytes);
         json.WriteNumber("tx_packets", flow.Tx.Packets);
@@ -83,7 +146,6 @@ public static class AlertJsonWriter
         json.WriteNumber("rx_ip_bytes", flow.Rx.IpBytes);
         json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.FirstSeenUnixNs)));
         json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.LastSeenUnixNs)));
-        json.WriteEndObject();
     }
 
     public static string ProtocolName(FlowProtocol protocol) => protocol switch

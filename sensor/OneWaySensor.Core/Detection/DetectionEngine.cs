@@ -1,73 +1,312 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using OneWaySensor.Alerts;
-using OneWaySensor.Cgroups;
+using OneWaySensor.Containers;
+using OneWaySensor.Detection.Rules;
 using OneWaySensor.Flows;
 
 namespace OneWaySensor.Detection;
 
 /// <summary>
-/// Runs the detections over the flow table after each poll. For now one
-/// rule, one_way_flow: a flow that has carried outbound payload and no
-/// inbound payload for the whole window. Each flow raises it once.
+/// Runs every detection of the ADS over the flow table after each poll.
+/// Flows are grouped by destination (cgroup, protocol, remote address and
+/// port), so ephemeral ports do not split a pattern; each rule looks at a
+/// destination (or, for silent_listener, a container) and proposes
+/// candidates; a suspected outage (many containers failing to reach one
+/// destination at once) downgrades them; exec annotations raise them; the
+/// <see cref="AlertGate"/> applies allowlists, maintenance windows and one
+/// alert per (cgroup, rule, destination) per window.
+/// Single-threaded (the source's thread), except <see cref="Observe"/>.
 /// </summary>
-public sealed class DetectionEngine(long windowSeconds, ICgroupDirectory cgroups, IAlertSink sink)
+public sealed class DetectionEngine
 {
-    private readonly long windowNs = windowSeconds * UnixTime.NanosecondsPerSecond;
-    private readonly List<FlowKey> matches = [];
+    private readonly long windowNs;
+    private readonly DetectionOptions options;
+    private readonly IWorkloadDirectory workloads;
+    private readonly IAlertSink sink;
+    private readonly AlertGate gate;
+    private readonly Scoring.BeaconScorer beaconScorer;
+    private readonly Baseline.BaselineModel? baselines;
+    private readonly Baseline.BaselinePersistence? baselineSaves;
+    private readonly ExecTracker execs = new();
+    private readonly ConcurrentQueue<RuntimeEvent> runtimeEvents = new();
+    private readonly Dictionary<DestinationKey, DestinationState> destinations = [];
+    private readonly Dictionary<FlowKey, ulong> lastTxPayload = [];
+    private readonly Dictionary<ulong, long> cgroupFirstSeen = [];
+    private readonly Dictionary<string, ulong> alertsByRule = [];
+    private long poll;
+
+    public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
+    {
+        this.baselines = baselines;
+        this.baselineSaves = baselineSaves;
+        ArgumentNullException.ThrowIfNull(options);
+        windowNs = windowSeconds * UnixTime.NanosecondsPerSecond;
+        this.options = options;
+        this.workloads = workloads;
+        this.sink = sink;
+        gate = new AlertGate(options, windowNs);
+        beaconScorer = new Scoring.BeaconScorer { MinimumContacts = options.Beacon.MinimumContacts };
+    }
 
     public ulong AlertsRaised { get; private set; }
+
+    public IReadOnlyDictionary<string, ulong> AlertsByRule => alertsByRule;
+
+    public SuppressionCounters Suppressions => gate.Counters;
+
+    /// <summary>A container runtime event (exec, start, destroy); any thread.</summary>
+    public void Observe(RuntimeEvent runtimeEvent) => runtimeEvents.Enqueue(runtimeEvent);
 
     public void Evaluate(FlowTable table, long nowUnixNs)
     {
         ArgumentNullException.ThrowIfNull(table);
-        matches.Clear();
-        foreach (FlowState flow in table.Flows)
+        poll++;
+        while (runtimeEvents.TryDequeue(out RuntimeEvent? runtimeEvent))
         {
-            if (IsOneWay(flow, nowUnixNs, windowNs))
+            execs.Observe(runtimeEvent);
+        }
+
+        var context = new RuleContext(nowUnixNs, windowNs, options);
+        HashSet<DestinationState> newDestinations = Group(table, nowUnixNs);
+        Learn(nowUnixNs);
+        var candidates = new List<(Candidate Candidate, Workload Workload)>();
+        foreach (DestinationState destination in destinations.Values)
+        {
+            if (destination.SeenInPoll != poll)
             {
-                matches.Add(flow.Key);
+                continue;
+            }
+
+            Workload workload = workloads.Describe(destination.Key.CgroupId);
+            bool isNew = newDestinations.Contains(destination);
+            Propose(candidates, workload, options.OneWayFlow.Enabled ? OneWayFlowRule.Evaluate(destination, context) : null);
+            Propose(candidates, workload, options.UnansweredConnect.Enabled ? UnansweredConnectRule.Evaluate(destination, context) : null);
+            Propose(candidates, workload, options.Beacon.Enabled ? BeaconRule.Evaluate(destination, beaconScorer, context) : null);
+            Propose(candidates, workload, options.ExecThenEgress.Enabled ? ExecThenEgressRule.Evaluate(destination, isNew, workload, execs, context) : null);
+            if (baselines is not null && options.Baseline.Enabled
+                && Baseline.BaselineRule.Evaluate(baselines, workload.Metadata?.Image, destination.Key, destination.Flows, nowUnixNs) is { } deviation)
+            {
+                Propose(candidates, workload, new Candidate(deviation.Rule, deviation.Priority, deviation.Destination, deviation.Flow, deviation.Summary, deviation.Evidence, deviation.Flows));
             }
         }
 
-        foreach (FlowKey key in matches)
+        if (options.SilentListener.Enabled)
         {
-            ref FlowState flow = ref table.GetRef(key);
-            flow.RaisedRules |= RuleIds.OneWayFlowBit;
-            sink.Emit(OneWayAlert(flow, nowUnixNs));
-            AlertsRaised++;
+            EvaluateListeners(candidates, context);
+        }
+
+        Raise(candidates, context);
+        Forget(nowUnixNs);
+        baselineSaves?.SaveIfDue(nowUnixNs);
+    }
+
+    /// <summary>Every flow of the poll teaches its image's baseline, before any destination is judged.</summary>
+    private void Learn(long nowUnixNs)
+    {
+        if (baselines is null || !options.Baseline.Enabled)
+        {
+            return;
+        }
+
+        foreach (DestinationState destination in destinations.Values)
+        {
+            if (destination.SeenInPoll == poll && workloads.Describe(destination.Key.CgroupId).Metadata?.Image is string image)
+            {
+                foreach (FlowState flow in destination.Flows)
+                {
+                    baselines.Learn(image, flow, nowUnixNs);
+                }
+            }
         }
     }
 
-    /// <summary>Outbound payload, no inbound payload, observed for a whole window, not yet raised.</summary>
-    public static bool IsOneWay(in FlowState flow, long nowUnixNs, long windowNs) =>
-        (flow.RaisedRules & RuleIds.OneWayFlowBit) == 0
-        && flow.Tx.PayloadBytes > 0
-        && flow.Rx.PayloadBytes == 0
-        && nowUnixNs - flow.FirstSeenUnixNs >= windowNs;
-
-    private Alert OneWayAlert(in FlowState flow, long nowUnixNs)
+    private static void Propose(List<(Candidate, Workload)> candidates, Workload workload, Candidate? candidate)
     {
-        double observedSeconds = (nowUnixNs - flow.FirstSeenUnixNs) / (double)UnixTime.NanosecondsPerSecond;
-        string remote = FlowAddress.ToIPAddress(flow.Key.RemoteAddress, flow.Key.IpVersion).ToString();
-        string summary = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{AlertJsonWriter.ProtocolName(flow.Key.Protocol)} flow to {remote}:{flow.Key.RemotePort} sent {flow.Tx.PayloadBytes} payload bytes in {flow.Tx.Packets} packets and received no payload in {observedSeconds:0.#} s");
-        var evidence = new JsonObject
+        if (candidate is not null)
         {
-            ["window_seconds"] = windowNs / UnixTime.NanosecondsPerSecond,
-            ["observed_seconds"] = Math.Round(observedSeconds, 3),
-            ["tx_tcp_flags"] = flow.TxTcpFlags,
-            ["rx_tcp_flags"] = flow.RxTcpFlags,
-        };
-        return new Alert(
-            UnixTime.ToDateTimeOffset(nowUnixNs),
-            RuleIds.OneWayFlow,
-            AlertPriority.High,
-            summary,
-            flow.Key.CgroupId,
-            cgroups.PathOf(flow.Key.CgroupId),
-            flow,
-            evidence);
+            candidates.Add((candidate, workload));
+        }
+    }
+
+    /// <summary>Groups this poll's flows by destination and feeds the contact series; returns destinations first seen now.</summary>
+    private HashSet<DestinationState> Group(FlowTable table, long nowUnixNs)
+    {
+        var fresh = new HashSet<DestinationState>();
+        foreach (DestinationState destination in destinations.Values)
+        {
+            destination.Flows.Clear();
+        }
+
+        foreach (FlowState flow in table.Flows)
+        {
+            var key = DestinationKey.Of(flow.Key);
+            if (!destinations.TryGetValue(key, out DestinationState? destination))
+            {
+                destination = new DestinationState(key);
+                destinations[key] = destination;
+                fresh.Add(destination);
+            }
+
+            if (destination.SeenInPoll != poll)
+            {
+                destination.SeenInPoll = poll;
+            }
+
+            destination.Flows.Add(flow);
+            destination.FirstSeenUnixNs = Math.Min(destination.FirstSeenUnixNs, flow.FirstSeenUnixNs);
+            destination.LastSeenUnixNs = Math.Max(destination.LastSeenUnixNs, flow.LastSeenUnixNs);
+            if (!cgroupFirstSeen.ContainsKey(flow.Key.CgroupId))
+            {
+                cgroupFirstSeen[flow.Key.CgroupId] = flow.FirstSeenUnixNs;
+            }
+
+            bool known = lastTxPayload.TryGetValue(flow.Key, out ulong before);
+            if (!known && flow.Initiator == FlowInitiator.Local)
+            {
+                destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
+            }
+
+            destination.PendingTxBytes += flow.Tx.PayloadBytes - Math.Min(before, flow.Tx.PayloadBytes);
+            lastTxPayload[flow.Key] = flow.Tx.PayloadBytes;
+        }
+
+        long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
+        foreach (DestinationState destination in destinations.Values)
+        {
+            if (destination.PendingTxBytes > 0)
+            {
+                destination.Bursts.ObserveActivity(nowUnixNs, destination.PendingTxBytes, silenceNs);
+                destination.PendingTxBytes = 0;
+            }
+        }
+
+        return fresh;
+    }
+
+    private void EvaluateListeners(List<(Candidate, Workload)> candidates, RuleContext context)
+    {
+        foreach (IGrouping<ulong, DestinationState> cgroup in destinations.Values.Where(d => d.SeenInPoll == poll).GroupBy(d => d.Key.CgroupId))
+        {
+            Workload workload = workloads.Describe(cgroup.Key);
+            if (workload.Metadata is null || workload.Metadata.PublishedPorts.Count == 0)
+            {
+                continue;
+            }
+
+            long observedSince = cgroupFirstSeen.GetValueOrDefault(cgroup.Key, context.NowUnixNs);
+            if (workload.Container is not null && execs.StartedAt(workload.Container.Id) is DateTimeOffset started)
+            {
+                observedSince = Math.Min(observedSince, UnixTime.FromDateTimeOffset(started));
+            }
+
+            List<FlowState> flows = cgroup.SelectMany(destination => destination.Flows).ToList();
+            Propose(candidates, workload, SilentListenerRule.Evaluate(workload, flows, observedSince, context));
+        }
+    }
+
+    private void Raise(List<(Candidate Candidate, Workload Workload)> candidates, RuleContext context)
+    {
+        Dictionary<DestinationKey, int> failingContainers = OutageCounts(candidates);
+        foreach ((Candidate proposed, Workload workload) in candidates)
+        {
+            Candidate candidate = options.ExecThenEgress.Enabled ? ExecThenEgressRule.Annotate(proposed, workload, execs, context) : proposed;
+            JsonObject evidence = candidate.Evidence;
+            AlertPriority priority = candidate.Priority;
+            if (options.Outage.Enabled && IsFailure(candidate.Rule)
+                && failingContainers.GetValueOrDefault(candidate.Destination.WithoutCgroup) is int failing && failing >= options.Outage.Containers)
+            {
+                // the ADS's second false positive: a temporary network fault hits every container at once
+                priority = AlertPriority.Low;
+                evidence["suspected_outage"] = true;
+                evidence["containers_failing_same_destination"] = failing;
+            }
+
+            var subject = new AlertSubject(workload, candidate.Flow.Owner.Known ? candidate.Flow.Owner.Comm.ToString() : null, candidate.Destination.IpVersion == 0 ? null : candidate.Destination.Address, candidate.Destination.RemotePort);
+            long activity = candidate.Flows.Count == 0 ? 0 : candidate.Flows.Max(flow => flow.LastSeenUnixNs);
+            if (gate.Admit(candidate.Rule, subject, candidate.Destination, priority, context.NowUnixNs, activity) is not { } admission)
+            {
+                continue;
+            }
+
+            (AlertPriority admitted, int raisedBefore, int repeats, string? downgrade) = admission;
+
+            evidence["destination"] = new JsonObject
+            {
+                ["proto"] = AlertJsonWriter.ProtocolName(candidate.Destination.Protocol),
+                ["addr"] = candidate.Destination.IpVersion == 0 ? null : candidate.Destination.Address.ToString(),
+                ["port"] = candidate.Destination.RemotePort,
+            };
+            evidence["times_raised_before"] = raisedBefore;
+            evidence["repeats_since_last_alert"] = repeats;
+            if (downgrade is not null)
+            {
+                evidence["downgraded"] = downgrade;
+            }
+
+            sink.Emit(new Alert(
+                UnixTime.ToDateTimeOffset(context.NowUnixNs),
+                candidate.Rule,
+                admitted,
+                candidate.Summary,
+                workload.CgroupId,
+                workload.CgroupPath,
+                candidate.Flow,
+                evidence)
+            {
+                Container = workload.Container,
+                ContainerMetadata = workload.Metadata,
+                Context = ContextFor(candidate),
+            });
+            AlertsRaised++;
+            alertsByRule[candidate.Rule] = alertsByRule.GetValueOrDefault(candidate.Rule) + 1;
+        }
+    }
+
+    private static bool IsFailure(string rule) => rule is RuleIds.OneWayFlow or RuleIds.UnansweredConnect;
+
+    /// <summary>How many cgroups fail to reach each destination in this evaluation.</summary>
+    private static Dictionary<DestinationKey, int> OutageCounts(List<(Candidate Candidate, Workload Workload)> candidates) =>
+        candidates
+            .Where(pair => IsFailure(pair.Candidate.Rule))
+            .GroupBy(pair => pair.Candidate.Destination.WithoutCgroup)
+            .ToDictionary(group => group.Key, group => group.Select(pair => pair.Candidate.Destination.CgroupId).Distinct().Count());
+
+    private AlertContext ContextFor(Candidate candidate)
+    {
+        List<DestinationSummary> others = destinations.Values
+            .Where(d => d.Key.CgroupId == candidate.Destination.CgroupId && d.Key != candidate.Destination && d.SeenInPoll == poll)
+            .OrderByDescending(d => d.LastSeenUnixNs)
+            .Take(10)
+            .Select(d => new DestinationSummary(
+                AlertJsonWriter.ProtocolName(d.Key.Protocol),
+                d.Key.Address.ToString(),
+                d.Key.RemotePort,
+                d.Flows.Count,
+                d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Tx),
+                d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Rx),
+                d.LastSeenUnixNs))
+            .ToList();
+        return new AlertContext(candidate.Flows.OrderByDescending(flow => flow.LastSeenUnixNs).Take(10).ToList(), others);
+    }
+
+    /// <summary>Destinations whose flows the table forgot, and per-flow memory of flows gone.</summary>
+    private void Forget(long nowUnixNs)
+    {
+        foreach (DestinationState gone in destinations.Values.Where(d => d.SeenInPoll != poll).ToList())
+        {
+            destinations.Remove(gone.Key);
+        }
+
+        if (lastTxPayload.Count > 2 * destinations.Values.Sum(d => d.Flows.Count) + 1024)
+        {
+            var live = destinations.Values.SelectMany(d => d.Flows).Select(flow => flow.Key).ToHashSet();
+            foreach (FlowKey key in lastTxPayload.Keys.Where(key => !live.Contains(key)).ToList())
+            {
+                lastTxPayload.Remove(key);
+            }
+        }
+
+        gate.Sweep(nowUnixNs);
     }
 }

@@ -28,7 +28,4 @@ public struct FlowState
     internal long SourceFirstSeenUnixNs;
     internal long SeenInPoll;
     internal bool MissingFromSource;
-
-    /// <summary>Bit per rule (see <see cref="Detection.RuleIds"/>) that has already raised on this flow.</summary>
-    public uint RaisedRules;
 }

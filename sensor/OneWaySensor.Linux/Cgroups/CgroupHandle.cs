@@ -33,11 +33,27 @@ internal static unsafe partial class CgroupHandle
     private static partial int Close(int fd);
 
     /// <summary>The cgroup's absolute path, or null when it is gone or the call is not allowed.</summary>
-    public static string? PathOf(string mountPoint, ulong cgroupId)
+    public static string? PathOf(string mountPoint, ulong cgroupId) => Find(mountPoint, cgroupId, out _);
+
+    /// <summary>True when the cgroup exists, false when it is gone, null when this process may not tell (no CAP_DAC_READ_SEARCH).</summary>
+    public static bool? Exists(string mountPoint, ulong cgroupId)
     {
+        const int ENOENT = 2, ESTALE = 116;
+        if (Find(mountPoint, cgroupId, out int errno) is not null)
+        {
+            return true;
+        }
+
+        return errno is ESTALE or ENOENT ? false : null;
+    }
+
+    private static string? Find(string mountPoint, ulong cgroupId, out int errno)
+    {
+        errno = 0;
         int mountFd = Open(mountPoint, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
         if (mountFd < 0)
         {
+            errno = -1; // the mount, not the cgroup, is missing: cannot tell
             return null;
         }
 
@@ -47,6 +63,7 @@ internal static unsafe partial class CgroupHandle
             int fd = OpenByHandleAt(mountFd, &handle, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
             if (fd < 0)
             {
+                errno = Marshal.GetLastPInvokeError();
                 return null;
             }
 

@@ -75,6 +75,33 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_monotonic_ns")]
     internal static partial ulong MonotonicNs();
 
+    [LibraryImport(Library, EntryPoint = "ows_isolation_pin", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int IsolationPin(SensorHandle sensor, string directory);
+
+    [LibraryImport(Library, EntryPoint = "ows_isolation_of")]
+    internal static partial int IsolationOf(SensorHandle sensor, out DenySetHandle set);
+
+    [LibraryImport(Library, EntryPoint = "ows_isolation_unpin_if_empty")]
+    internal static partial int IsolationUnpinIfEmpty(SensorHandle sensor);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_open", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int DenySetOpen(string directory, out DenySetHandle set);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_add")]
+    internal static partial int DenySetAdd(DenySetHandle set, ulong cgroupId, uint level, ulong sinceNs);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_remove")]
+    internal static partial int DenySetRemove(DenySetHandle set, ulong cgroupId, out IsolationRecord last);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_read")]
+    internal static partial int DenySetRead(DenySetHandle set, ulong* cgroupIds, IsolationRecord* values, uint capacity, out uint count);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_enforcers")]
+    internal static partial int DenySetEnforcers(DenySetHandle set);
+
+    [LibraryImport(Library, EntryPoint = "ows_deny_set_close")]
+    internal static partial void DenySetClose(IntPtr set);
+
     [LibraryImport(Library, EntryPoint = "ows_error_text")]
     internal static partial byte* ErrorText(int error);
 

@@ -1,5 +1,6 @@
 using OneWaySensor.Configuration;
 using OneWaySensor.Linux.Interop;
+using OneWaySensor.Linux.Isolation;
 
 namespace OneWaySensor.Linux.Kernel;
 
@@ -36,6 +37,43 @@ internal sealed unsafe class EbpfProgram : IDisposable
     }
 
     public void Load() => NativeError.Check(NativeMethods.Load(handle), "loading the eBPF programs");
+
+    /// <summary>
+    /// Before <see cref="Load"/>: pins the deny set and its gate in
+    /// <paramref name="directory"/>, reusing maps pinned there before. False
+    /// when the directory's parent is not bpffs (isolation is then unavailable);
+    /// throws <see cref="SensorException"/> when the pins are another version's.
+    /// </summary>
+    public bool PinIsolation(string directory)
+    {
+        const int ENOENT = 2, ESTALE = 116, ENOTSUP = 95;
+        int result = NativeMethods.IsolationPin(handle, directory);
+        return result switch
+        {
+            0 => true,
+            -ENOTSUP or -ENOENT => false,
+            -ESTALE => throw new SensorException(DenySet.StaleMessage(directory), ESTALE),
+            _ => throw new SensorException($"pinning the deny set in {directory}: {NativeError.Describe(result)}", -result),
+        };
+    }
+
+    /// <summary>After <see cref="Load"/>: a handle on the programs' own deny set (pinned or not).</summary>
+    public DenySet OpenDenySet()
+    {
+        NativeError.Check(NativeMethods.IsolationOf(handle, out DenySetHandle set), "opening the deny set");
+        return new DenySet(set);
+    }
+
+    /// <summary>
+    /// Removes the deny set's pins when it is empty and no other sensor uses
+    /// them: true when removed, false when kept, null when that failed (the
+    /// pins stay, which is harmless: the next clean stop removes them).
+    /// </summary>
+    public bool? UnpinIsolationIfEmpty()
+    {
+        int result = NativeMethods.IsolationUnpinIfEmpty(handle);
+        return result >= 0 ? result > 0 : null;
+    }
 
     public void Attach(string cgroupPath) =>
         NativeError.Check(NativeMethods.Attach(handle, cgroupPath), $"attaching to cgroup {cgroupPath}");

@@ -154,3 +154,22 @@ internal struct ProcessExitRecord
     public int ExitCode;
     public CommName Comm;
 }
+
+/// <summary>struct ows_isolation: the value of the deny set (bpf/isolation.bpf.h), keyed by cgroup id.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct IsolationRecord
+{
+    public const int ByteSize = 32;
+
+    /// <summary>OWS_ISOLATION_MAX_ENTRIES: how many cgroups the set holds.</summary>
+    public const int MaxEntries = 1024;
+
+    /// <summary>OWS_ISOLATION_MAX_LEVEL: cgroups at this depth or deeper cannot be isolated.</summary>
+    public const int MaxLevel = 32;
+
+    public ulong SinceNs;
+    public ulong TxDropped;
+    public ulong RxDropped;
+    public uint Level;
+    public uint Pad;
+}

@@ -1,5 +1,6 @@
 using OneWaySensor.Cli;
 using OneWaySensor.Configuration;
+using OneWaySensor.Tests.Support;
 
 namespace OneWaySensor.Tests.Cli;
 
@@ -22,7 +23,7 @@ public sealed class ConfigurationTests : IDisposable
     public void A_config_file_sets_values_and_the_command_line_wins()
     {
         FileInfo file = Write("""{ "Sensor": { "WindowSeconds": 30, "FlowMapEntries": 4096, "AlertsFile": "/tmp/a.jsonl" } }""");
-        SensorOptions options = ConfigFile.Load(file);
+        SensorOptions options = ConfigFile.Load(file).Sensor;
         new CommandLineOverrides(null, WindowSeconds: 5, null, null, null).ApplyTo(options);
 
         Assert.Equal(5, options.WindowSeconds);
@@ -40,6 +41,50 @@ public sealed class ConfigurationTests : IDisposable
         ConfigException error = Assert.Throws<ConfigException>(() => ConfigFile.Load(Write(json)));
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void The_detection_section_binds_and_set_overrides_any_key()
+    {
+        FileInfo file = Write("""{ "Detection": { "UnansweredConnect": { "Attempts": 4 }, "Allowlist": [ { "Image": "fluent/*", "Rules": [ "beacon" ] } ] } }""");
+        SensorConfiguration configuration = ConfigFile.Load(file, ["Detection:UnansweredConnect:Attempts=7", "Sensor:WindowSeconds=9"]);
+
+        Assert.Equal(7, configuration.Detection.UnansweredConnect.Attempts);
+        Assert.Equal(9, configuration.Sensor.WindowSeconds);
+        Assert.Equal("fluent/*", Assert.Single(configuration.Detection.Allowlist).Image);
+        Assert.Null(configuration.Detection.Validate());
+    }
+
+    [Fact]
+    public void The_shipped_sample_config_is_valid()
+    {
+        string sample = Path.Combine(RepoPaths.Out, "..", "sensor", "onewaysensor.sample.json");
+        SensorConfiguration configuration = ConfigFile.Load(new FileInfo(sample));
+        Assert.Null(configuration.Sensor.Validate());
+        Assert.Null(configuration.Detection.Validate());
+        Assert.NotEmpty(configuration.Detection.Allowlist);
+    }
+
+    [Theory]
+    [InlineData("""{ "Detection": { "Beacon": { "ScoreThreshold": 2 } } }""", "Detection:Beacon:ScoreThreshold")]
+    [InlineData("""{ "Detection": { "Allowlist": [ { } ] } }""", "Detection:Allowlist:0")]
+    [InlineData("""{ "Detection": { "Allowlist": [ { "RemoteCidr": "10.0.0.0/99" } ] } }""", "RemoteCidr")]
+    [InlineData("""{ "Detection": { "Allowlist": [ { "Image": "x", "Rules": [ "nope" ] } ] } }""", "unknown rule 'nope'")]
+    [InlineData("""{ "Detection": { "MaintenanceWindows": [ { "Start": "2026-01-02T00:00:00Z", "End": "2026-01-01T00:00:00Z" } ] } }""", "MaintenanceWindows:0")]
+    [InlineData("""{ "Detection": { "MaintenanceWindows": [ { "Start": "2026-01-01T00:00:00Z", "End": "2026-01-02T00:00:00Z", "Action": "ignore" } ] } }""", "Action")]
+    public void Bad_detection_values_are_named(string json, string named)
+    {
+        SensorConfiguration configuration = ConfigFile.Load(Write(json));
+        string? problem = configuration.Detection.Validate();
+        Assert.NotNull(problem);
+        Assert.Contains(named, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_set_without_an_equals_sign_is_named()
+    {
+        ConfigException error = Assert.Throws<ConfigException>(() => ConfigFile.Load(null, ["Detection:Beacon"]));
+        Assert.Contains("--set Detection:Beacon: expected KEY=VALUE", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

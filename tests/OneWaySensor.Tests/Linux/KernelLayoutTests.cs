@@ -25,6 +25,7 @@ public sealed class KernelLayoutTests
         { "ows_process_ref", Unsafe.SizeOf<ProcessRefRecord>() },
         { "ows_process_exec_record", Unsafe.SizeOf<ProcessExecRecord>() },
         { "ows_process_exit_record", Unsafe.SizeOf<ProcessExitRecord>() },
+        { "ows_isolation", Unsafe.SizeOf<IsolationRecord>() },
     };
 
     public static TheoryData<string, string, int> Offsets()
@@ -37,6 +38,7 @@ public sealed class KernelLayoutTests
         var owner = default(ProcessRefRecord);
         var exec = default(ProcessExecRecord);
         var exit = default(ProcessExitRecord);
+        var isolation = default(IsolationRecord);
         return new TheoryData<string, string, int>
         {
             { "ows_record_header", "kind", Offset(ref header, ref header.Kind) },
@@ -88,6 +90,11 @@ public sealed class KernelLayoutTests
             { "ows_process_exit_record", "tgid", Offset(ref exit, ref exit.Tgid) },
             { "ows_process_exit_record", "exit_code", Offset(ref exit, ref exit.ExitCode) },
             { "ows_process_exit_record", "comm", Offset(ref exit, ref exit.Comm) },
+            { "ows_isolation", "since_ns", Offset(ref isolation, ref isolation.SinceNs) },
+            { "ows_isolation", "tx_dropped", Offset(ref isolation, ref isolation.TxDropped) },
+            { "ows_isolation", "rx_dropped", Offset(ref isolation, ref isolation.RxDropped) },
+            { "ows_isolation", "level", Offset(ref isolation, ref isolation.Level) },
+            { "ows_isolation", "pad", Offset(ref isolation, ref isolation.Pad) },
         };
     }
 
@@ -104,6 +111,8 @@ public sealed class KernelLayoutTests
         { "ows_counter", "OWS_COUNTER_MAX", (long)KernelCounter.Count },
         { "ows_direction", "OWS_DIR_TX", 0 },
         { "ows_direction", "OWS_DIR_RX", 1 },
+        { "ows_isolation_limit", "OWS_ISOLATION_MAX_ENTRIES", IsolationRecord.MaxEntries },
+        { "ows_isolation_limit", "OWS_ISOLATION_MAX_LEVEL", IsolationRecord.MaxLevel },
     };
 
     [SkippableTheory]

@@ -36,6 +36,13 @@ internal sealed class SensorProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        if (arguments.Length > 0 && arguments[0] == "run")
+        {
+            // tests keep baselines in memory: the host's store under /var/lib is not theirs to write
+            start.ArgumentList.Add("--set");
+            start.ArgumentList.Add("Detection:Baseline:StorePath=");
+        }
+
         return new SensorProcess(Process.Start(start)!);
     }
 

@@ -1,0 +1,107 @@
+using OneWaySensor.Alerts;
+
+namespace OneWaySensor.Detection;
+
+/// <summary>Counts of alerts that were not raised as they stood, per rule.</summary>
+public sealed class SuppressionCounters
+{
+    private readonly Dictionary<string, ulong> allowlisted = [];
+    private readonly Dictionary<string, ulong> inMaintenance = [];
+    private readonly Dictionary<string, ulong> downgraded = [];
+    private readonly Dictionary<string, ulong> repeats = [];
+
+    public IReadOnlyDictionary<string, ulong> Allowlisted => allowlisted;
+
+    public IReadOnlyDictionary<string, ulong> InMaintenance => inMaintenance;
+
+    public IReadOnlyDictionary<string, ulong> Downgraded => downgraded;
+
+    /// <summary>Conditions that held again within the window of an alert already raised: folded into it, not raised.</summary>
+    public IReadOnlyDictionary<string, ulong> Repeats => repeats;
+
+    internal static void Count(Dictionary<string, ulong> counters, string rule) =>
+        counters[rule] = counters.GetValueOrDefault(rule) + 1;
+
+    internal void Allowlist(string rule) => Count(allowlisted, rule);
+
+    internal void Maintenance(string rule) => Count(inMaintenance, rule);
+
+    internal void Downgrade(string rule) => Count(downgraded, rule);
+
+    internal void Repeat(string rule) => Count(repeats, rule);
+}
+
+/// <summary>
+/// Decides whether a candidate alert is raised: allowlists first, then
+/// maintenance windows, then one alert per (cgroup, rule, destination) per
+/// window: new activity within the window only counts as a repeat, and the
+/// next alert after the window carries the count. A condition that merely
+/// still holds, with no new traffic behind it (a finished flow), is not
+/// raised again at all.
+/// </summary>
+internal sealed class AlertGate(DetectionOptions options, long windowNs)
+{
+    private readonly Dictionary<(ulong Cgroup, string Rule, DestinationKey Destination), (long Last, int Raised, int Repeats, long Activity)> raised = [];
+
+    public SuppressionCounters Counters { get; } = new();
+
+    /// <summary>null when the alert must not be raised; else its priority and how many times it was raised before.</summary>
+    /// <param name="activity">When the candidate's traffic was last seen: unchanged means nothing new happened.</param>
+    public (AlertPriority Priority, int Raised, int Repeats, string? Downgrade)? Admit(string rule, AlertSubject subject, DestinationKey destination, AlertPriority priority, long nowUnixNs, long activity)
+    {
+        foreach (AllowlistEntry entry in options.Allowlist)
+        {
+            if (entry.Matches(rule, subject))
+            {
+                Counters.Allowlist(rule);
+                return null;
+            }
+        }
+
+        string? downgrade = null;
+        DateTimeOffset now = Flows.UnixTime.ToDateTimeOffset(nowUnixNs);
+        foreach (MaintenanceWindow window in options.MaintenanceWindows)
+        {
+            if (!window.Covers(rule, now))
+            {
+                continue;
+            }
+
+            if (window.Suppresses)
+            {
+                Counters.Maintenance(rule);
+                return null;
+            }
+
+            Counters.Downgrade(rule);
+            priority = AlertPriority.Low;
+            downgrade = $"maintenance window{(window.Reason is null ? string.Empty : ": " + window.Reason)}";
+        }
+
+        var key = (subject.Workload.CgroupId, rule, destination);
+        bool known = raised.TryGetValue(key, out (long Last, int Raised, int Repeats, long Activity) before);
+        if (known && activity <= before.Activity)
+        {
+            return null; // the same traffic as the last alert: nothing to say
+        }
+
+        if (known && nowUnixNs - before.Last < windowNs)
+        {
+            raised[key] = before with { Repeats = before.Repeats + 1, Activity = activity };
+            Counters.Repeat(rule);
+            return null;
+        }
+
+        raised[key] = (nowUnixNs, before.Raised + 1, 0, activity);
+        return (priority, before.Raised, before.Repeats, downgrade);
+    }
+
+    /// <summary>Forgets gates older than a few windows, so memory follows the live destinations.</summary>
+    public void Sweep(long nowUnixNs)
+    {
+        foreach (var pair in raised.Where(pair => nowUnixNs - pair.Value.Last > 4 * windowNs).ToList())
+        {
+            raised.Remove(pair.Key);
+        }
+    }
+}

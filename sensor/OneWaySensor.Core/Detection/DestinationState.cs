@@ -1,0 +1,33 @@
+using OneWaySensor.Detection.Scoring;
+using OneWaySensor.Flows;
+
+namespace OneWaySensor.Detection;
+
+/// <summary>
+/// What the detections remember of one destination of one cgroup across
+/// polls: its contacts (one per connection, and one per burst of bytes after
+/// silence inside long-lived flows) for beacon scoring, and when it was
+/// first contacted.
+/// </summary>
+internal sealed class DestinationState(DestinationKey key)
+{
+    public DestinationKey Key { get; } = key;
+
+    public long FirstSeenUnixNs { get; set; } = long.MaxValue;
+
+    public long LastSeenUnixNs { get; set; }
+
+    /// <summary>One contact per connection (flow) to the destination.</summary>
+    public ContactSeries Connections { get; } = new();
+
+    /// <summary>One contact per burst after silence, across the destination's flows.</summary>
+    public ContactSeries Bursts { get; } = new();
+
+    /// <summary>Whether the sensor saw it during the current poll (else it is forgotten once its flows are).</summary>
+    public long SeenInPoll { get; set; }
+
+    // per poll, rebuilt: the flows behind the destination now
+    public List<FlowState> Flows { get; } = [];
+
+    public ulong PendingTxBytes { get; set; }
+}

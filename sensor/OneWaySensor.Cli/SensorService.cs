@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OneWaySensor.Alerts;
 using OneWaySensor.Cli.Output;
 using OneWaySensor.Configuration;
 using OneWaySensor.Containers;
@@ -32,6 +33,7 @@ internal sealed partial class SensorService(
     private CgroupDirectory? cgroups;
     private ContainerEngines? engines;
     private OutputPipeline? output;
+    private Isolation.AutoIsolator? autoIsolator;
     private State.SqliteBaselineStore? baselineStore;
     private BaselinePersistence? baselineSaves;
     private BaselineModel? baselines;
@@ -53,7 +55,14 @@ internal sealed partial class SensorService(
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         output = OutputPipeline.Open(options.AlertsFile, enricher, cgroups, engines.TryGet);
         OpenBaselines();
-        engine = new DetectionEngine(options.WindowSeconds, detection, new WorkloadDirectory(cgroups, engines), output, baselines, baselineSaves);
+        IAlertSink alerts = output;
+        if (detection.AutoIsolate.Count > 0)
+        {
+            autoIsolator = new Isolation.AutoIsolator(output, detection.AutoIsolate, cgroupRoot, logger);
+            alerts = autoIsolator;
+        }
+
+        engine = new DetectionEngine(options.WindowSeconds, detection, new WorkloadDirectory(cgroups, engines), alerts, baselines, baselineSaves);
         engines.Start(runtimeEvent =>
         {
             engine.Observe(runtimeEvent);
@@ -106,6 +115,7 @@ internal sealed partial class SensorService(
 
         baselineStore?.Dispose();
         baselineStore = null;
+        autoIsolator?.Dispose();
     }
 
     /// <summary>The per-image baselines, loaded from their store so a restart loses nothing learned.</summary>

@@ -14,6 +14,6 @@ public sealed record AlertContext(IReadOnlyList<FlowState> Flows, IReadOnlyList<
         "Verify the alert: cross-reference the flagged activity with known application behaviour and scheduled tasks.",
         "Isolate the container if suspicious: onewaysensor isolate <container>.",
         "Investigate the network traffic: look at the outbound connections for exfiltration or command-and-control patterns.",
-        "Review the logs: the container's runtime and exec events and the endpoint telemetry (onewaysensor investigate <container>).",
+        "Review the logs: the container's recent runtime and exec events (response.recent_runtime_events) and its process_exec lines on the sensor's output.",
     ];
 }

@@ -28,6 +28,12 @@ public sealed class DetectionOptions
 
     public List<MaintenanceWindow> MaintenanceWindows { get; set; } = [];
 
+    /// <summary>
+    /// Rules whose high and critical alerts on a container isolate it at once
+    /// (ADS "Isolate the container"). Empty, the default: a person decides.
+    /// </summary>
+    public List<string> AutoIsolate { get; set; } = [];
+
     public string? Validate()
     {
         string? Problem(string key, string problem) => $"{SectionName}:{key}: {problem}";
@@ -59,6 +65,11 @@ public sealed class DetectionOptions
         if (Outage.Containers is < 2 or > 100_000)
         {
             return Problem("Outage:Containers", $"must be between 2 and 100000, got {Outage.Containers}");
+        }
+
+        if (RuleIds.Unknown(AutoIsolate) is string unknownRule)
+        {
+            return Problem("AutoIsolate", $"unknown rule '{unknownRule}'");
         }
 
         if (Baseline.Validate() is string baselineProblem)

@@ -75,6 +75,40 @@ public sealed class ValidationTests
         Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
     }
 
+    [SkippableFact]
+    public void Automatic_isolation_isolates_the_alerting_container_and_records_it()
+    {
+        Requirements.Built();
+        using ContainerEngine docker = ContainerEngine.Docker();
+        string app = docker.Name("autoiso");
+        string sink = docker.Name("autoiso-sink");
+        using SensorProcess sensor = SensorProcess.Start("run", "--window", "3", "--poll-interval", "200", "--engine-socket", "/var/run/docker.sock",
+            "--set", "Detection:AutoIsolate:0=one_way_flow");
+        sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
+        string id = docker.RunDetached(app, [], "sleep", "60");
+        docker.RunDetached(sink, ["--network", $"container:{app}"], "sh", "-c", "while true; do nc -l -p 8080 >/dev/null; done");
+        try
+        {
+            ContainerEngine.Expect(docker.Run(["exec", app, "sh", "-c", "timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/once; true"]), "docker exec");
+
+            sensor.WaitUntil(
+                () => AlertsNaming(sensor, app).Any(alert => alert.GetProperty("evidence").TryGetProperty("auto_isolated", out JsonElement isolated) && isolated.GetBoolean()),
+                TimeSpan.FromSeconds(30),
+                "an alert that isolated the container");
+            sensor.WaitUntil(
+                () => sensor.Stdout.Any(line => line.Contains("\"kind\":\"isolation\"", StringComparison.Ordinal) && line.Contains(id, StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(10),
+                "the isolation on the output stream");
+        }
+        finally
+        {
+            ProcessResult released = ProcessRunner.Run(RepoPaths.SensorBinary, ["release", id]);
+            Assert.True(released.ExitCode == 0, released.Stderr);
+        }
+
+        Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
+    }
+
     private static List<JsonElement> AlertsNaming(SensorProcess sensor, params string[] names) =>
         sensor.Stdout
             .Select(line => JsonDocument.Parse(line).RootElement)

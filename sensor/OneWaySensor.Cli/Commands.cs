@@ -12,6 +12,7 @@ internal static class Commands
         var root = new RootCommand("OneWaySensor: detects one-way communication (MITRE ATT&CK T1102.003) from containers with eBPF.");
         root.Subcommands.Add(BuildRun());
         root.Subcommands.Add(Validation.ValidateCommand.Build());
+        root.Subcommands.Add(Control.InvestigateCommand.Build());
         Isolation.IsolationCommands.AddTo(root);
         return root;
     }

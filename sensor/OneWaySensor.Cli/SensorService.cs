@@ -31,9 +31,12 @@ internal sealed partial class SensorService(
     private readonly FlowTable table = new();
     private readonly ProcessDirectory processes = new(ProcessRetention);
     private CgroupDirectory? cgroups;
+    private WorkloadDirectory? workloads;
     private ContainerEngines? engines;
     private OutputPipeline? output;
     private Isolation.AutoIsolator? autoIsolator;
+    private Control.ControlServer? control;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong CgroupId, TaskCompletionSource<string> Answer)> investigations = new();
     private State.SqliteBaselineStore? baselineStore;
     private BaselinePersistence? baselineSaves;
     private BaselineModel? baselines;
@@ -62,7 +65,8 @@ internal sealed partial class SensorService(
             alerts = autoIsolator;
         }
 
-        engine = new DetectionEngine(options.WindowSeconds, detection, new WorkloadDirectory(cgroups, engines), alerts, baselines, baselineSaves);
+        workloads = new WorkloadDirectory(cgroups, engines);
+        engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alerts, baselines, baselineSaves);
         engines.Start(runtimeEvent =>
         {
             engine.Observe(runtimeEvent);
@@ -70,6 +74,10 @@ internal sealed partial class SensorService(
         });
         source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
         source.Start(cgroupRoot);
+        if (!string.IsNullOrEmpty(options.ControlSocket))
+        {
+            control = Control.ControlServer.Listen(options.ControlSocket, InvestigateAsync);
+        }
         if (options.DurationSeconds > 0)
         {
             stopAt = DateTime.UtcNow.AddSeconds(options.DurationSeconds);
@@ -87,6 +95,12 @@ internal sealed partial class SensorService(
         {
             await watchdog.DisposeAsync();
             watchdog = null;
+        }
+
+        if (control is not null)
+        {
+            await control.DisposeAsync();
+            control = null;
         }
 
         if (source is not null)
@@ -175,9 +189,31 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>Any thread: queues the question for the source's thread, which owns the detections' state.</summary>
+    private Task<string> InvestigateAsync(ulong cgroupId, CancellationToken cancellation)
+    {
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cancellation.Register(() => answer.TrySetCanceled(cancellation));
+        investigations.Enqueue((cgroupId, answer));
+        return answer.Task;
+    }
+
+    private void AnswerInvestigations(long nowUnixNs)
+    {
+        while (investigations.TryDequeue(out (ulong CgroupId, TaskCompletionSource<string> Answer) question))
+        {
+            Workload workload = workloads!.Describe(question.CgroupId);
+            IReadOnlyList<RuntimeEvent> runtimeEvents = workload.Container is null ? [] : engines!.RecentEvents(workload.Container.Id);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(8192);
+            OneWaySensor.Output.InvestigationJsonWriter.Write(engine!.Investigate(question.CgroupId), workload, runtimeEvents, UnixTime.ToDateTimeOffset(nowUnixNs), buffer);
+            question.Answer.TrySetResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        }
+    }
+
     /// <summary>On the source's thread, after each read of the kernel's flows.</summary>
     private void AfterPoll(long nowUnixNs)
     {
+        AnswerInvestigations(nowUnixNs);
         // name every cgroup while it exists: a container may be gone by the time its alert is written
         foreach (ulong cgroupId in table.Cgroups.Keys)
         {

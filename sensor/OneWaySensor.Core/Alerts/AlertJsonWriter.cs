@@ -129,8 +129,10 @@ public static class AlertJsonWriter
         json.WriteEndObject();
     }
 
-    private static void WriteFlowFields(Utf8JsonWriter json, in FlowState flow)
+    /// <summary>The fields of a flow object, shared by alerts and investigations.</summary>
+    public static void WriteFlowFields(Utf8JsonWriter json, in FlowState flow)
     {
+        ArgumentNullException.ThrowIfNull(json);
         json.WriteString("proto", ProtocolName(flow.Key.Protocol));
         json.WriteString("local_addr", FlowAddress.ToIPAddress(flow.Key.LocalAddress, flow.Key.IpVersion).ToString());
         json.WriteNumber("local_port", flow.Key.LocalPort);

@@ -44,6 +44,11 @@ public sealed class SensorOptions
     /// <summary>How long an alert waits for its container's metadata when the cache does not have it yet.</summary>
     public int MetadataWaitMilliseconds { get; set; } = 2000;
 
+    /// <summary>The control socket `onewaysensor investigate` asks (root only); empty turns it off.</summary>
+    public string? ControlSocket { get; set; } = DefaultControlSocket;
+
+    public const string DefaultControlSocket = "/run/onewaysensor/control.sock";
+
     /// <summary>Also emit process exec and exit events of host processes, not only of containers'.</summary>
     public bool HostProcessEvents { get; set; }
 

@@ -34,6 +34,8 @@ public sealed class DetectionEngine
     private readonly Dictionary<FlowKey, ulong> lastTxPayload = [];
     private readonly Dictionary<ulong, long> cgroupFirstSeen = [];
     private readonly Dictionary<string, ulong> alertsByRule = [];
+    private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
+    private const int RecentAlertsPerCgroup = 20;
     private long poll;
 
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
@@ -244,7 +246,7 @@ public sealed class DetectionEngine
                 evidence["downgraded"] = downgrade;
             }
 
-            sink.Emit(new Alert(
+            var raisedAlert = new Alert(
                 UnixTime.ToDateTimeOffset(context.NowUnixNs),
                 candidate.Rule,
                 admitted,
@@ -257,11 +259,52 @@ public sealed class DetectionEngine
                 Container = workload.Container,
                 ContainerMetadata = workload.Metadata,
                 Context = ContextFor(candidate),
-            });
+            };
+            sink.Emit(raisedAlert);
             AlertsRaised++;
             alertsByRule[candidate.Rule] = alertsByRule.GetValueOrDefault(candidate.Rule) + 1;
+            Remember(raisedAlert);
         }
     }
+
+    /// <summary>
+    /// What the detections know of one cgroup now (`onewaysensor investigate`):
+    /// its destinations and their flows as of the last poll, and its recent alerts.
+    /// </summary>
+    public Investigation Investigate(ulong cgroupId)
+    {
+        List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = destinations.Values
+            .Where(d => d.Key.CgroupId == cgroupId && d.SeenInPoll == poll)
+            .OrderByDescending(d => d.LastSeenUnixNs)
+            .Select(d => (Summarize(d), (IReadOnlyList<FlowState>)d.Flows.ToList()))
+            .ToList();
+        IReadOnlyList<Alert> alerts = recentAlerts.TryGetValue(cgroupId, out Queue<Alert>? queue) ? queue.ToList() : [];
+        return new Investigation(cgroupId, found, alerts);
+    }
+
+    private void Remember(Alert alert)
+    {
+        if (!recentAlerts.TryGetValue(alert.CgroupId, out Queue<Alert>? queue))
+        {
+            queue = new Queue<Alert>();
+            recentAlerts[alert.CgroupId] = queue;
+        }
+
+        queue.Enqueue(alert);
+        if (queue.Count > RecentAlertsPerCgroup)
+        {
+            queue.Dequeue();
+        }
+    }
+
+    private static DestinationSummary Summarize(DestinationState d) => new(
+        AlertJsonWriter.ProtocolName(d.Key.Protocol),
+        d.Key.Address.ToString(),
+        d.Key.RemotePort,
+        d.Flows.Count,
+        d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Tx),
+        d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Rx),
+        d.LastSeenUnixNs);
 
     private static bool IsFailure(string rule) => rule is RuleIds.OneWayFlow or RuleIds.UnansweredConnect;
 
@@ -278,14 +321,7 @@ public sealed class DetectionEngine
             .Where(d => d.Key.CgroupId == candidate.Destination.CgroupId && d.Key != candidate.Destination && d.SeenInPoll == poll)
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Take(10)
-            .Select(d => new DestinationSummary(
-                AlertJsonWriter.ProtocolName(d.Key.Protocol),
-                d.Key.Address.ToString(),
-                d.Key.RemotePort,
-                d.Flows.Count,
-                d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Tx),
-                d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Rx),
-                d.LastSeenUnixNs))
+            .Select(Summarize)
             .ToList();
         return new AlertContext(candidate.Flows.OrderByDescending(flow => flow.LastSeenUnixNs).Take(10).ToList(), others);
     }

@@ -27,7 +27,8 @@ public sealed class ContainerAttributionTests
         using ContainerEngine docker = ContainerEngine.Docker();
         string app = docker.Name("app");
         string sink = docker.Name("sink");
-        using SensorProcess sensor = StartSensor(DockerSocket);
+        string controlSocket = SensorProcess.ControlSocketFor(Guid.NewGuid());
+        using SensorProcess sensor = StartSensor(DockerSocket, "--set", $"Sensor:ControlSocket={controlSocket}");
 
         // the ADS's own shape: a published port, and a sink in the same network namespace that never answers
         string appId = docker.RunDetached(app, ["-p", "127.0.0.1:19999:80"], "sleep", "60");
@@ -61,7 +62,22 @@ public sealed class ContainerAttributionTests
         Assert.Contains(Lines(sensor), line => Kind(line) is "exec_create" or "exec_start" && ContainerId(line) == appId
             && line.GetProperty("command").GetString()!.Contains("wget -q -O /dev/null", StringComparison.Ordinal));
         Assert.Contains(Lines(sensor), line => Kind(line) == "container_start" && ContainerId(line) == appId);
+
+        // onewaysensor investigate asks the running sensor for the responder's picture
+        ProcessResult investigated = ProcessRunner.Run(RepoPaths.SensorBinary, ["investigate", app, "--control-socket", controlSocket, "--engine-socket", DockerSocket]);
+        Assert.True(investigated.ExitCode == 0, investigated.Stderr);
+        using (JsonDocument report = JsonDocument.Parse(investigated.Stdout))
+        {
+            JsonElement root = report.RootElement;
+            Assert.Equal("investigation", root.GetProperty("kind").GetString());
+            Assert.Equal(app, root.GetProperty("container").GetProperty("name").GetString());
+            Assert.Contains(root.GetProperty("destinations").EnumerateArray(), d => d.GetProperty("port").GetInt32() == 8080 && d.GetProperty("flows").GetArrayLength() > 0);
+            Assert.Contains(root.GetProperty("recent_runtime_events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "exec_create");
+            Assert.Contains(root.GetProperty("recent_alerts").EnumerateArray(), a => a.GetProperty("rule").GetString() == "one_way_flow");
+        }
+
         Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
+        Assert.False(File.Exists(controlSocket), "the control socket is removed at stop");
     }
 
     [SkippableFact]
@@ -117,9 +133,9 @@ public sealed class ContainerAttributionTests
         }
     }
 
-    private static SensorProcess StartSensor(string engineSocket)
+    private static SensorProcess StartSensor(string engineSocket, params string[] more)
     {
-        SensorProcess sensor = SensorProcess.Start("run", "--window", "2", "--poll-interval", "200", "--engine-socket", engineSocket);
+        SensorProcess sensor = SensorProcess.Start(["run", "--window", "2", "--poll-interval", "200", "--engine-socket", engineSocket, .. more]);
         sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
         return sensor;
     }

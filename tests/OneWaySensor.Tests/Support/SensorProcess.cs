@@ -21,6 +21,9 @@ internal sealed class SensorProcess : IDisposable
 
     public IReadOnlyCollection<string> Stdout => stdout;
 
+    /// <summary>A control socket path of the test's own.</summary>
+    public static string ControlSocketFor(Guid id) => Path.Combine(Path.GetTempPath(), $"ows-control-{id:N}.sock");
+
     public string Stderr => string.Join('\n', stderr);
 
     public static SensorProcess Start(params string[] arguments)
@@ -41,6 +44,13 @@ internal sealed class SensorProcess : IDisposable
             // tests keep baselines in memory: the host's store under /var/lib is not theirs to write
             start.ArgumentList.Add("--set");
             start.ArgumentList.Add("Detection:Baseline:StorePath=");
+
+            // each sensor its own control socket, so tests may run two at once
+            if (!arguments.Any(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal)))
+            {
+                start.ArgumentList.Add("--set");
+                start.ArgumentList.Add($"Sensor:ControlSocket={ControlSocketFor(Guid.NewGuid())}");
+            }
         }
 
         return new SensorProcess(Process.Start(start)!);

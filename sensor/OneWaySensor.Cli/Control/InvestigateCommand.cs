@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using OneWaySensor.Cli.Isolation;
+using OneWaySensor.Configuration;
+using OneWaySensor.Linux.Cgroups;
+
+namespace OneWaySensor.Cli.Control;
+
+/// <summary>
+/// `onewaysensor investigate <container>`: asks the running sensor, through
+/// its control socket, for what a responder needs: the container's recent
+/// runtime and exec events, its destinations and flows, its recent alerts.
+/// </summary>
+internal static class InvestigateCommand
+{
+    public static Command Build()
+    {
+        var container = new Argument<string>("container") { Description = "a container name, id or unique id prefix (12+ hex digits), or a cgroup path" };
+        var socket = new Option<string>("--control-socket") { Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})", DefaultValueFactory = _ => SensorOptions.DefaultControlSocket };
+        var engineSockets = new Option<string[]>("--engine-socket") { Description = "a Docker Engine API socket that names containers; repeat for several", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("investigate", "Print what the running sensor knows of a container: runtime and exec events, destinations, flows, alerts.") { container, socket, engineSockets };
+        command.SetAction(async (result, cancellation) =>
+        {
+            string[] sockets = result.GetValue(engineSockets) is { Length: > 0 } given ? given : SensorOptions.DefaultContainerEngineSockets;
+            return await ExecuteAsync(result.GetValue(container)!, result.GetValue(socket)!, sockets, cancellation);
+        });
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(string argument, string controlSocket, string[] engineSockets, CancellationToken cancellation)
+    {
+        try
+        {
+            string root = CgroupDirectory.FindRoot() ?? throw new IsolationFailure("no cgroup v2 file system is mounted (none in /proc/self/mountinfo)");
+            IsolationTarget target = await IsolationTarget.ResolveAsync(argument, root, engineSockets, cancellation);
+            string answer = await AskAsync(controlSocket, $"investigate {target.Cgroup.Id.ToString(CultureInfo.InvariantCulture)}", cancellation);
+            await Console.Out.WriteLineAsync(answer.TrimEnd('\n'));
+            return answer.StartsWith("{\"error\"", StringComparison.Ordinal) ? Program.Failure : 0;
+        }
+        catch (IsolationFailure failure)
+        {
+            await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
+            return failure.ExitCode;
+        }
+        catch (SocketException)
+        {
+            await Console.Error.WriteLineAsync($"onewaysensor: no sensor answers on the control socket {controlSocket} (start onewaysensor run, as root)");
+            return Program.Failure;
+        }
+    }
+
+    private static async Task<string> AskAsync(string path, string request, CancellationToken cancellation)
+    {
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation);
+        await client.SendAsync(Encoding.UTF8.GetBytes(request + "\n"), SocketFlags.None, cancellation);
+        using var stream = new NetworkStream(client, ownsSocket: false);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(cancellation);
+    }
+}

@@ -41,6 +41,7 @@ internal sealed partial class SensorService(
     private BaselinePersistence? baselineSaves;
     private BaselineModel? baselines;
     private ulong baselineFailuresReported;
+    private ulong outputFailuresReported;
     private EbpfFlowSource? source;
     private DetectionEngine? engine;
     private Timer? watchdog;
@@ -69,6 +70,11 @@ internal sealed partial class SensorService(
         engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alerts, baselines, baselineSaves);
         engines.Start(runtimeEvent =>
         {
+            if (runtimeEvent.Command is not null && engines.TryGet(runtimeEvent.ContainerId)?.HealthcheckCommand == runtimeEvent.Command)
+            {
+                runtimeEvent = runtimeEvent with { Healthcheck = true };
+            }
+
             engine.Observe(runtimeEvent);
             output.Emit(runtimeEvent);
         });
@@ -202,11 +208,20 @@ internal sealed partial class SensorService(
     {
         while (investigations.TryDequeue(out (ulong CgroupId, TaskCompletionSource<string> Answer) question))
         {
-            Workload workload = workloads!.Describe(question.CgroupId);
-            IReadOnlyList<RuntimeEvent> runtimeEvents = workload.Container is null ? [] : engines!.RecentEvents(workload.Container.Id);
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(8192);
-            OneWaySensor.Output.InvestigationJsonWriter.Write(engine!.Investigate(question.CgroupId), workload, runtimeEvents, UnixTime.ToDateTimeOffset(nowUnixNs), buffer);
-            question.Answer.TrySetResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            try
+            {
+                Workload workload = workloads!.Describe(question.CgroupId);
+                IReadOnlyList<RuntimeEvent> runtimeEvents = workload.Container is null ? [] : engines!.RecentEvents(workload.Container.Id);
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>(8192);
+                OneWaySensor.Output.InvestigationJsonWriter.Write(engine!.Investigate(question.CgroupId), workload, runtimeEvents, UnixTime.ToDateTimeOffset(nowUnixNs), buffer);
+                question.Answer.TrySetResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            }
+#pragma warning disable CA1031 // a failed answer goes to the asker, never up the source's thread
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                question.Answer.TrySetException(error);
+            }
         }
     }
 
@@ -249,6 +264,12 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
+        if (output is { Failed: > 0 } && (ulong)output.Failed > outputFailuresReported)
+        {
+            outputFailuresReported = (ulong)output.Failed;
+            LogOutputFailed(output.Failed, output.FirstFailure?.Message ?? "unknown");
+        }
+
         if (baselineSaves is not null && baselineSaves.SaveFailures > baselineFailuresReported)
         {
             baselineFailuresReported = baselineSaves.SaveFailures;
@@ -294,6 +315,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
     private partial void LogBaselineSaveFailed(ulong failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "output records that could not be written, so far: {Failed}; first: {Reason}")]
+    private partial void LogOutputFailed(long failed, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);

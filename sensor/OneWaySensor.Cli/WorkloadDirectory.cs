@@ -17,11 +17,18 @@ internal sealed class WorkloadDirectory(ICgroupDirectory cgroups, ContainerEngin
 
     public Workload Describe(ulong cgroupId)
     {
-        (string? path, ContainerIdentity? container) = identities.GetOrAdd(cgroupId, id =>
+        if (!identities.TryGetValue(cgroupId, out (string? Path, ContainerIdentity? Container) known))
         {
-            string? path = cgroups.PathOf(id);
-            return (path, CgroupPathParser.Parse(path));
-        });
+            string? found = cgroups.PathOf(cgroupId);
+            known = (found, CgroupPathParser.Parse(found));
+            if (found is not null)
+            {
+                // a path not found now (walks are rate-limited) is asked for again next time
+                identities[cgroupId] = known;
+            }
+        }
+
+        (string? path, ContainerIdentity? container) = known;
         ContainerMetadata? metadata = container is null ? null : engines.TryGetOrRequest(container.Id);
         return new Workload(cgroupId, path, container, metadata);
     }

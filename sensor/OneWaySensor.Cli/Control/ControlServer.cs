@@ -135,6 +135,12 @@ internal sealed class ControlServer : IAsyncDisposable
             {
                 answer = "{\"error\":\"timed out\"}";
             }
+#pragma warning disable CA1031 // whatever failed, the client gets one line saying so
+            catch (Exception error) when (error is not SocketException)
+#pragma warning restore CA1031
+            {
+                answer = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["error"] = error.Message });
+            }
             catch (SocketException)
             {
                 return;

@@ -44,7 +44,7 @@ internal static class InvestigateCommand
             await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
             return failure.ExitCode;
         }
-        catch (SocketException)
+        catch (Exception error) when (error is SocketException or IOException)
         {
             await Console.Error.WriteLineAsync($"onewaysensor: no sensor answers on the control socket {controlSocket} (start onewaysensor run, as root)");
             return Program.Failure;

@@ -38,6 +38,7 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     private long dropped;
     private long written;
     private long alertsFileFailures;
+    private long failed;
 
     private OutputPipeline(Stream stdout, FileStream? alertsFile, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata)
     {
@@ -53,6 +54,11 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     public long Dropped => Interlocked.Read(ref dropped);
 
     public long Written => Interlocked.Read(ref written);
+
+    /// <summary>Records that could not be written at all (stdout failing, a writer throwing); the first failure is kept.</summary>
+    public long Failed => Interlocked.Read(ref failed);
+
+    public Exception? FirstFailure { get; private set; }
 
     /// <summary>Alert lines that could not be appended to the alerts file.</summary>
     public long AlertsFileFailures => Interlocked.Read(ref alertsFileFailures);
@@ -115,6 +121,23 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     private async Task WriteAllAsync()
     {
         await foreach (object record in queue.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await WriteAsync(record);
+            }
+#pragma warning disable CA1031 // one bad record must not end the output for every later one
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref failed);
+                FirstFailure ??= error;
+            }
+        }
+    }
+
+    private async Task WriteAsync(object record)
+    {
         {
             line.ResetWrittenCount();
             bool toAlertsFile = false;

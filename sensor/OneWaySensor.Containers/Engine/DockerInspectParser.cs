@@ -70,8 +70,35 @@ internal static class DockerInspectParser
                 PodName = labels.GetValueOrDefault("io.kubernetes.pod.name"),
                 PodNamespace = labels.GetValueOrDefault("io.kubernetes.pod.namespace"),
                 KubernetesContainerName = labels.GetValueOrDefault("io.kubernetes.container.name"),
+                HealthcheckCommand = ReadHealthcheck(config, ref counters),
             };
         }
+    }
+
+    /// <summary>Config.Healthcheck.Test as exec events spell it: ["CMD-SHELL", "x"] is "/bin/sh -c x", ["CMD", "a", "b"] is "a b".</summary>
+    private static string? ReadHealthcheck(JsonElement config, ref EngineClientCounters counters)
+    {
+        if (config.ValueKind != JsonValueKind.Object || !JsonFields.TryGetObject(config, "Healthcheck", out JsonElement healthcheck, ref counters)
+            || !healthcheck.TryGetProperty("Test", out JsonElement test) || test.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var words = new List<string>();
+        foreach (JsonElement word in test.EnumerateArray())
+        {
+            if (JsonFields.ReadString(word, ref counters) is string text)
+            {
+                words.Add(text);
+            }
+        }
+
+        return words switch
+        {
+            ["CMD-SHELL", string shell] => $"/bin/sh -c {shell}",
+            ["CMD", .. var command] when command.Count > 0 => string.Join(' ', command),
+            _ => null,
+        };
     }
 
     private static Dictionary<string, string> ReadLabels(JsonElement config, ref EngineClientCounters counters)

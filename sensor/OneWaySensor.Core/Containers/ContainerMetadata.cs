@@ -33,4 +33,11 @@ public sealed record ContainerMetadata
     public string? KubernetesContainerName { get; init; }
 
     public bool HostNetwork => NetworkMode == "host";
+
+    /// <summary>
+    /// The command the engine execs for the container's HEALTHCHECK, as its
+    /// exec events spell it ("/bin/sh -c CMD" for CMD-SHELL), so those execs
+    /// are not taken for a person's `docker exec`.
+    /// </summary>
+    public string? HealthcheckCommand { get; init; }
 }

@@ -28,6 +28,9 @@ public sealed record RuntimeEvent(
     string? Network = null,
     int? ExitCode = null)
 {
+    /// <summary>An exec the engine ran for the container's own healthcheck, not a person's.</summary>
+    public bool Healthcheck { get; init; }
+
     /// <summary>The "kind" field of the JSON line.</summary>
     public string KindName => Kind switch
     {

@@ -36,6 +36,12 @@ public sealed class DetectionEngine
     private readonly Dictionary<string, ulong> alertsByRule = [];
     private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
     private const int RecentAlertsPerCgroup = 20;
+
+    /// <summary>How long a silent destination's contacts are kept: beacons up to an hour apart still line up.</summary>
+    private const long DestinationMemoryNs = 6 * 3600 * UnixTime.NanosecondsPerSecond;
+
+    /// <summary>Destinations remembered at most; past it the longest silent are forgotten first.</summary>
+    private const int MaxDestinations = 100_000;
     private long poll;
 
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
@@ -75,7 +81,7 @@ public sealed class DetectionEngine
         var candidates = new List<(Candidate Candidate, Workload Workload)>();
         foreach (DestinationState destination in destinations.Values)
         {
-            if (destination.SeenInPoll != poll)
+            if (destination.SeenInPoll != poll || destination.Key.IsMulticastOrBroadcast)
             {
                 continue;
             }
@@ -86,11 +92,9 @@ public sealed class DetectionEngine
             Propose(candidates, workload, options.UnansweredConnect.Enabled ? UnansweredConnectRule.Evaluate(destination, context) : null);
             Propose(candidates, workload, options.Beacon.Enabled ? BeaconRule.Evaluate(destination, beaconScorer, context) : null);
             Propose(candidates, workload, options.ExecThenEgress.Enabled ? ExecThenEgressRule.Evaluate(destination, isNew, workload, execs, context) : null);
-            if (baselines is not null && options.Baseline.Enabled
-                && Baseline.BaselineRule.Evaluate(baselines, workload.Metadata?.Image, destination.Key, destination.Flows, nowUnixNs) is { } deviation)
-            {
-                Propose(candidates, workload, new Candidate(deviation.Rule, deviation.Priority, deviation.Destination, deviation.Flow, deviation.Summary, deviation.Evidence, deviation.Flows));
-            }
+            Propose(candidates, workload, baselines is not null && options.Baseline.Enabled
+                ? Baseline.BaselineRule.Evaluate(baselines, workload.Metadata?.Image, destination.Key, destination.Flows, nowUnixNs)
+                : null);
         }
 
         if (options.SilentListener.Enabled)
@@ -308,11 +312,17 @@ public sealed class DetectionEngine
 
     private static bool IsFailure(string rule) => rule is RuleIds.OneWayFlow or RuleIds.UnansweredConnect;
 
-    /// <summary>How many cgroups fail to reach each destination in this evaluation.</summary>
+    /// <summary>
+    /// How many cgroups fail to reach each destination in this evaluation,
+    /// counted only where they run more than one image: replicas of one
+    /// compromised image beaconing to the same server are an attack, not an
+    /// outage. Loopback is each network namespace's own, never one destination.
+    /// </summary>
     private static Dictionary<DestinationKey, int> OutageCounts(List<(Candidate Candidate, Workload Workload)> candidates) =>
         candidates
-            .Where(pair => IsFailure(pair.Candidate.Rule))
+            .Where(pair => IsFailure(pair.Candidate.Rule) && !System.Net.IPAddress.IsLoopback(pair.Candidate.Destination.Address))
             .GroupBy(pair => pair.Candidate.Destination.WithoutCgroup)
+            .Where(group => group.Select(pair => pair.Workload.Metadata?.Image ?? $"cgroup {pair.Workload.CgroupId}").Distinct().Count() > 1)
             .ToDictionary(group => group.Key, group => group.Select(pair => pair.Candidate.Destination.CgroupId).Distinct().Count());
 
     private AlertContext ContextFor(Candidate candidate)
@@ -326,12 +336,25 @@ public sealed class DetectionEngine
         return new AlertContext(candidate.Flows.OrderByDescending(flow => flow.LastSeenUnixNs).Take(10).ToList(), others);
     }
 
-    /// <summary>Destinations whose flows the table forgot, and per-flow memory of flows gone.</summary>
+    /// <summary>
+    /// Destinations silent for longer than <see cref="DestinationMemoryNs"/>
+    /// (their contacts are kept that long, so a beacon slower than the flow
+    /// idle timeout is still scored), the oldest past <see cref="MaxDestinations"/>,
+    /// and per-flow memory of flows gone.
+    /// </summary>
     private void Forget(long nowUnixNs)
     {
-        foreach (DestinationState gone in destinations.Values.Where(d => d.SeenInPoll != poll).ToList())
+        foreach (DestinationState gone in destinations.Values.Where(d => d.SeenInPoll != poll && nowUnixNs - d.LastSeenUnixNs > DestinationMemoryNs).ToList())
         {
             destinations.Remove(gone.Key);
+        }
+
+        if (destinations.Count > MaxDestinations)
+        {
+            foreach (DestinationState oldest in destinations.Values.Where(d => d.SeenInPoll != poll).OrderBy(d => d.LastSeenUnixNs).Take(destinations.Count - MaxDestinations).ToList())
+            {
+                destinations.Remove(oldest.Key);
+            }
         }
 
         if (lastTxPayload.Count > 2 * destinations.Values.Sum(d => d.Flows.Count) + 1024)
@@ -340,6 +363,17 @@ public sealed class DetectionEngine
             foreach (FlowKey key in lastTxPayload.Keys.Where(key => !live.Contains(key)).ToList())
             {
                 lastTxPayload.Remove(key);
+            }
+        }
+
+        // per-cgroup memory follows the destinations remembered
+        if (cgroupFirstSeen.Count + recentAlerts.Count > (2 * destinations.Count) + 1024)
+        {
+            var live = destinations.Keys.Select(key => key.CgroupId).ToHashSet();
+            foreach (ulong cgroup in cgroupFirstSeen.Keys.Concat(recentAlerts.Keys).Where(cgroup => !live.Contains(cgroup)).ToList())
+            {
+                cgroupFirstSeen.Remove(cgroup);
+                recentAlerts.Remove(cgroup);
             }
         }
 

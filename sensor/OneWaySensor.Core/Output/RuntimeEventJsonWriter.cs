@@ -29,6 +29,11 @@ public static class RuntimeEventJsonWriter
             json.WriteString("command", runtimeEvent.Command);
         }
 
+        if (runtimeEvent.Healthcheck)
+        {
+            json.WriteBoolean("healthcheck", true);
+        }
+
         if (runtimeEvent.Network is not null)
         {
             json.WriteString("network", runtimeEvent.Network);

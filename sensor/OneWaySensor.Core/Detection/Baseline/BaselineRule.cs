@@ -24,7 +24,7 @@ public static class BaselineRule
     /// Call once per destination per poll, after <see cref="BaselineModel.Learn"/>
     /// has seen this poll's flows.
     /// </summary>
-    public static BaselineCandidate? Evaluate(BaselineModel model, string? image, DestinationKey destination, IReadOnlyList<FlowState> flows, long nowUnixNs)
+    internal static Candidate? Evaluate(BaselineModel model, string? image, DestinationKey destination, IReadOnlyList<FlowState> flows, long nowUnixNs)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (image is null || model.Evaluate(image, destination, flows, nowUnixNs) is not BaselineFinding finding)
@@ -92,7 +92,7 @@ public static class BaselineRule
                 ["tx_rx_ratios"] = ratios,
             },
         };
-        return new BaselineCandidate(RuleName, priority, destination, latest, summary, evidence, oneWay);
+        return new Candidate(RuleName, priority, destination, latest, summary, evidence, oneWay);
     }
 
     private static string Known(BaselineFinding finding) => finding.Match == BaselineMatch.Port
@@ -107,16 +107,3 @@ public static class BaselineRule
         _ => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.#} s"),
     };
 }
-
-/// <summary>
-/// What the engine needs to raise a baseline_deviation alert: the same
-/// fields as the rules' internal Candidate, field for field.
-/// </summary>
-public sealed record BaselineCandidate(
-    string Rule,
-    AlertPriority Priority,
-    DestinationKey Destination,
-    FlowState Flow,
-    string Summary,
-    JsonObject Evidence,
-    IReadOnlyList<FlowState> Flows);

@@ -18,6 +18,8 @@ internal sealed class ExecTracker
         ArgumentNullException.ThrowIfNull(runtimeEvent);
         switch (runtimeEvent.Kind)
         {
+            case RuntimeEventKind.ExecCreate or RuntimeEventKind.ExecStart when runtimeEvent.Healthcheck:
+                break; // the engine's own probe, every few seconds: not an exec into the container
             case RuntimeEventKind.ExecCreate or RuntimeEventKind.ExecStart:
                 // exec_start follows exec_create; keep the one that names the command
                 lastExec.AddOrUpdate(runtimeEvent.ContainerId, runtimeEvent, (_, before) => runtimeEvent.Command is null && before.Command is not null ? before with { Time = runtimeEvent.Time } : runtimeEvent);

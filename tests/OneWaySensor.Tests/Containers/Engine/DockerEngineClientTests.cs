@@ -24,6 +24,7 @@ public sealed class DockerEngineClientTests
         Assert.Equal("k8s_web_web-7d9f_shop_0a1b_0", metadata.Name);
         Assert.Equal("alpine:latest", metadata.Image);
         Assert.Equal("bridge", metadata.NetworkMode);
+        Assert.Equal("/bin/sh -c wget -q -O /dev/null http://127.0.0.1/health", metadata.HealthcheckCommand);
         Assert.True(metadata.Privileged);
         Assert.Equal("web-7d9f", metadata.PodName);
         Assert.Equal("shop", metadata.PodNamespace);

@@ -39,6 +39,7 @@ internal static class EngineSamples
             "ExposedPorts": { "80/tcp": {}, "443/tcp": {}, "53/udp": {} },
             "Env": ["PATH=/usr/bin"],
             "Cmd": ["sleep", "infinity"],
+            "Healthcheck": { "Test": ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/health"], "Interval": 30000000000 },
             "Image": "alpine:latest",
             "Labels": {
               "io.kubernetes.pod.name": "web-7d9f",

@@ -1,3 +1,4 @@
+using OneWaySensor.Detection.Rules;
 using System.Text.Json.Nodes;
 using OneWaySensor.Alerts;
 using OneWaySensor.Detection.Baseline;
@@ -35,7 +36,7 @@ public class BaselineRuleTests
         FlowState first = Flow(40100, "192.0.2.99", 4444, 800, 0, now - (40 * Second));
         FlowState second = Flow(40101, "192.0.2.99", 4444, 200, 0, now - (20 * Second));
 
-        BaselineCandidate? candidate = BaselineRule.Evaluate(model, Image, Destination(first), [first, second], now);
+        Candidate? candidate = BaselineRule.Evaluate(model, Image, Destination(first), [first, second], now);
 
         Assert.NotNull(candidate);
         Assert.Equal("baseline_deviation", candidate.Rule);
@@ -71,7 +72,7 @@ public class BaselineRuleTests
         long now = Start + (3600 * Second);
         FlowState flow = Flow(40100, "192.0.2.99", 4444, 800, 0, now - (40 * Second));
 
-        BaselineCandidate? candidate = BaselineRule.Evaluate(model, Image, Destination(flow), [flow], now);
+        Candidate? candidate = BaselineRule.Evaluate(model, Image, Destination(flow), [flow], now);
 
         Assert.NotNull(candidate);
         Assert.Equal(AlertPriority.Medium, candidate.Priority);
@@ -96,7 +97,7 @@ public class BaselineRuleTests
         long now = Start + (10 * Second);
         FlowState flow = Flow(40001, "2001:db8::99", 8443, 800, 0, now - Second);
 
-        BaselineCandidate? candidate = BaselineRule.Evaluate(model, Image, Destination(flow), [flow], now);
+        Candidate? candidate = BaselineRule.Evaluate(model, Image, Destination(flow), [flow], now);
 
         Assert.NotNull(candidate);
         Assert.StartsWith("tcp to [2001:db8::99]:8443: new tcp port 8443 for image", candidate.Summary, StringComparison.Ordinal);

@@ -353,5 +353,64 @@ public sealed class DetectionRuleTests
         Assert.InRange((double)beacon.Evidence["interval_seconds"]!, 29, 31);
     }
 
+    [Fact]
+    public void Replicas_of_one_image_failing_one_destination_are_not_an_outage()
+    {
+        var harness = new DetectionHarness();
+        harness.Poll(Start + (61 * Second), () =>
+        {
+            for (ulong cgroup = 1; cgroup <= 3; cgroup++)
+            {
+                harness.Container(cgroup, name: $"replica-{cgroup}", image: "shop/web:2");
+                harness.Flow(Key(cgroup, 40001, "198.51.100.66", 4444), 60, 0, Start);
+            }
+        });
+
+        Assert.Equal(3, harness.Alerts.Count);
+        Assert.All(harness.Alerts, alert => Assert.Equal(AlertPriority.High, alert.Priority));
+    }
+
+    [Fact]
+    public void Multicast_and_broadcast_destinations_are_one_way_by_nature_and_not_raised()
+    {
+        var harness = new DetectionHarness();
+        harness.Poll(Start + (61 * Second), () =>
+        {
+            harness.Flow(Key(7, 5353, "224.0.0.251", 5353, OneWaySensor.Flows.FlowProtocol.Udp), 120, 0, Start, txFlags: 0, rxFlags: 0);
+            harness.Flow(Key(7, 68, "255.255.255.255", 67, OneWaySensor.Flows.FlowProtocol.Udp), 300, 0, Start, txFlags: 0, rxFlags: 0);
+        });
+
+        Assert.Empty(harness.Alerts);
+    }
+
+    [Fact]
+    public void A_beacon_slower_than_the_flow_idle_timeout_is_still_scored()
+    {
+        var harness = new DetectionHarness();
+        for (int i = 0; i < 8; i++)
+        {
+            // one short connection every 10 minutes; each is gone from the table before the next
+            long first = Start + (i * 600 * Second);
+            harness.Poll(first + Second, () => harness.Flow(Key(7, (ushort)(42000 + i), "198.51.100.90", 443), 150, 90, first));
+            harness.Poll(first + (300 * Second));
+        }
+
+        // raised from the sixth contact on; each later contact is new activity after the window
+        Alert beacon = harness.Alerts.First(alert => alert.Rule == RuleIds.Beacon);
+        Assert.Equal(6, (int)beacon.Evidence["contacts"]!);
+        Assert.InRange((double)beacon.Evidence["interval_seconds"]!, 590, 610);
+    }
+
+    [Fact]
+    public void A_healthcheck_exec_is_not_an_exec_into_the_container()
+    {
+        var harness = new DetectionHarness();
+        string id = harness.Container(9);
+        harness.Engine.Observe(new RuntimeEvent(OneWaySensor.Flows.UnixTime.ToDateTimeOffset(Start + Second), RuntimeEventKind.ExecCreate, id, Command: "/bin/sh -c curl -f localhost") { Healthcheck = true });
+        harness.Poll(Start + (5 * Second), () => harness.Flow(Key(9, 40002), 120, 90, Start + (3 * Second)));
+
+        Assert.DoesNotContain(harness.Alerts, alert => alert.Rule == RuleIds.ExecThenEgress);
+    }
+
     private const OneWaySensor.Flows.FlowInitiator FlowInitiatorRemote = OneWaySensor.Flows.FlowInitiator.Remote;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 
@@ -28,13 +29,41 @@ internal static class ValidateCommand
         {
             image, window, contacts, timeout,
         };
-        command.SetAction((result, cancellation) => ExecuteAsync(
+        command.SetAction((result, cancellation) => InterruptibleAsync(
+            token => ExecuteAsync(
             result.GetValue(image)!,
             result.GetValue(window) ?? 10,
             result.GetValue(contacts) ?? 10,
             result.GetValue(timeout) ?? 120,
+            token),
             cancellation));
         return command;
+    }
+
+    /// <summary>
+    /// SIGINT and SIGTERM cancel the run instead of ending the process, so
+    /// the teardown still removes what the emulation created.
+    /// </summary>
+    private static async Task<int> InterruptibleAsync(Func<CancellationToken, Task<int>> run, CancellationToken cancellation)
+    {
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupted.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        try
+        {
+            return await run(interrupted.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("onewaysensor validate: interrupted; what it created was removed");
+            return 130;
+        }
     }
 
     private static async Task<int> ExecuteAsync(string image, int window, int contacts, int timeoutSeconds, CancellationToken cancellation)

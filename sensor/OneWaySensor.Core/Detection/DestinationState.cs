@@ -30,4 +30,7 @@ internal sealed class DestinationState(DestinationKey key)
     public List<FlowState> Flows { get; } = [];
 
     public ulong PendingTxBytes { get; set; }
+
+    /// <summary>exec_then_egress already judged this destination against an exec: once is enough.</summary>
+    public bool ExecReported { get; set; }
 }

@@ -76,7 +76,7 @@ public sealed class DetectionEngine
         }
 
         var context = new RuleContext(nowUnixNs, windowNs, options);
-        HashSet<DestinationState> newDestinations = Group(table, nowUnixNs);
+        Group(table, nowUnixNs);
         Learn(nowUnixNs);
         var candidates = new List<(Candidate Candidate, Workload Workload)>();
         foreach (DestinationState destination in destinations.Values)
@@ -87,11 +87,10 @@ public sealed class DetectionEngine
             }
 
             Workload workload = workloads.Describe(destination.Key.CgroupId);
-            bool isNew = newDestinations.Contains(destination);
             Propose(candidates, workload, options.OneWayFlow.Enabled ? OneWayFlowRule.Evaluate(destination, context) : null);
             Propose(candidates, workload, options.UnansweredConnect.Enabled ? UnansweredConnectRule.Evaluate(destination, context) : null);
             Propose(candidates, workload, options.Beacon.Enabled ? BeaconRule.Evaluate(destination, beaconScorer, context) : null);
-            Propose(candidates, workload, options.ExecThenEgress.Enabled ? ExecThenEgressRule.Evaluate(destination, isNew, workload, execs, context) : null);
+            Propose(candidates, workload, options.ExecThenEgress.Enabled ? ExecThenEgressRule.Evaluate(destination, workload, execs, context) : null);
             Propose(candidates, workload, baselines is not null && options.Baseline.Enabled
                 ? Baseline.BaselineRule.Evaluate(baselines, workload.Metadata?.Image, destination.Key, destination.Flows, nowUnixNs)
                 : null);
@@ -135,10 +134,9 @@ public sealed class DetectionEngine
         }
     }
 
-    /// <summary>Groups this poll's flows by destination and feeds the contact series; returns destinations first seen now.</summary>
-    private HashSet<DestinationState> Group(FlowTable table, long nowUnixNs)
+    /// <summary>Groups this poll's flows by destination and feeds the contact series.</summary>
+    private void Group(FlowTable table, long nowUnixNs)
     {
-        var fresh = new HashSet<DestinationState>();
         foreach (DestinationState destination in destinations.Values)
         {
             destination.Flows.Clear();
@@ -151,7 +149,6 @@ public sealed class DetectionEngine
             {
                 destination = new DestinationState(key);
                 destinations[key] = destination;
-                fresh.Add(destination);
             }
 
             if (destination.SeenInPoll != poll)
@@ -187,7 +184,6 @@ public sealed class DetectionEngine
             }
         }
 
-        return fresh;
     }
 
     private void EvaluateListeners(List<(Candidate, Workload)> candidates, RuleContext context)

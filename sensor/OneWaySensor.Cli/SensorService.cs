@@ -4,7 +4,6 @@ using OneWaySensor.Alerts;
 using OneWaySensor.Cli.Output;
 using OneWaySensor.Configuration;
 using OneWaySensor.Containers;
-using OneWaySensor.Containers.Cgroups;
 using OneWaySensor.Detection;
 using OneWaySensor.Detection.Baseline;
 using OneWaySensor.Flows;
@@ -49,6 +48,7 @@ internal sealed partial class SensorService(
     private ulong unattributedReported;
     private bool handlerFailureReported;
     private ulong malformedReported;
+    private int cgroupsNamed;
     private DateTime stopAt = DateTime.MaxValue;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -190,7 +190,7 @@ internal sealed partial class SensorService(
     private void OnProcessEvent(ProcessEvent processEvent)
     {
         processes.Record(processEvent);
-        if (options.HostProcessEvents || CgroupPathParser.Parse(cgroups!.PathOf(processEvent.CgroupId)) is not null)
+        if (options.HostProcessEvents || workloads!.Describe(processEvent.CgroupId).Container is not null)
         {
             output!.Emit(processEvent);
         }
@@ -230,10 +230,14 @@ internal sealed partial class SensorService(
     private void AfterPoll(long nowUnixNs)
     {
         AnswerInvestigations(nowUnixNs);
-        // name every cgroup while it exists: a container may be gone by the time its alert is written
-        foreach (ulong cgroupId in table.Cgroups.Keys)
+        // name new cgroups while they exist: a container may be gone by the time its alert is written
+        if (table.Cgroups.Count != cgroupsNamed)
         {
-            cgroups!.PathOf(cgroupId);
+            cgroupsNamed = table.Cgroups.Count;
+            foreach (ulong cgroupId in table.Cgroups.Keys)
+            {
+                workloads!.Describe(cgroupId);
+            }
         }
 
         engine!.Evaluate(table, nowUnixNs);

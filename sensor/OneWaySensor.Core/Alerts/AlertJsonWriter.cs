@@ -24,19 +24,7 @@ public static class AlertJsonWriter
         json.WriteString("tactic", Alert.Tactic);
         json.WriteString("priority", alert.Priority.ToString().ToLowerInvariant());
         json.WriteString("summary", alert.Summary);
-        json.WriteStartObject("cgroup");
-        json.WriteNumber("id", alert.CgroupId);
-        json.WriteString("path", alert.CgroupPath);
-        json.WriteEndObject();
-        json.WriteString("workload", alert.Container is null ? "host" : "container");
-        if (alert.Container is null)
-        {
-            json.WriteNull("container");
-        }
-        else
-        {
-            ContainerJsonWriter.Write(json, alert.Container, alert.ContainerMetadata);
-        }
+        ContainerJsonWriter.WriteWorkload(json, alert.CgroupId, alert.CgroupPath, alert.Container, alert.ContainerMetadata);
 
         WriteProcess(json, alert.Flow.Owner, alert.ProcessExecutable);
         WriteFlow(json, alert.Flow);

@@ -6,6 +6,25 @@ namespace OneWaySensor.Output;
 /// <summary>The "container" object of alerts and runtime events.</summary>
 public static class ContainerJsonWriter
 {
+    /// <summary>"cgroup": {"id", "path"}, "workload": "host" or "container", and "container": null or the object below.</summary>
+    public static void WriteWorkload(Utf8JsonWriter json, ulong cgroupId, string? cgroupPath, ContainerIdentity? container, ContainerMetadata? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.WriteStartObject("cgroup");
+        json.WriteNumber("id", cgroupId);
+        json.WriteString("path", cgroupPath);
+        json.WriteEndObject();
+        json.WriteString("workload", container is null ? "host" : "container");
+        if (container is null)
+        {
+            json.WriteNull("container");
+        }
+        else
+        {
+            Write(json, container, metadata);
+        }
+    }
+
     /// <summary>{"id", "name", "image", "runtime", "labels", "published_ports", "pod", "namespace", ...}.</summary>
     public static void Write(Utf8JsonWriter json, ContainerIdentity identity, ContainerMetadata? metadata)
     {

@@ -19,19 +19,7 @@ public static class InvestigationJsonWriter
         json.WriteStartObject();
         json.WriteString("kind", "investigation");
         json.WriteString("time", OutputJson.FormatTime(now));
-        json.WriteStartObject("cgroup");
-        json.WriteNumber("id", workload.CgroupId);
-        json.WriteString("path", workload.CgroupPath);
-        json.WriteEndObject();
-        json.WriteString("workload", workload.Container is null ? "host" : "container");
-        if (workload.Container is null)
-        {
-            json.WriteNull("container");
-        }
-        else
-        {
-            ContainerJsonWriter.Write(json, workload.Container, workload.Metadata);
-        }
+        ContainerJsonWriter.WriteWorkload(json, workload.CgroupId, workload.CgroupPath, workload.Container, workload.Metadata);
 
         json.WriteStartArray("recent_runtime_events");
         foreach (RuntimeEvent runtimeEvent in runtimeEvents)

@@ -41,6 +41,7 @@ internal sealed partial class SensorService(
     private BaselineModel? baselines;
     private ulong baselineFailuresReported;
     private ulong outputFailuresReported;
+    private ulong outputLossReported;
     private EbpfFlowSource? source;
     private DetectionEngine? engine;
     private Timer? watchdog;
@@ -269,6 +270,12 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
+        if (output is not null && (ulong)(output.Dropped + output.AlertsFileFailures) > outputLossReported)
+        {
+            outputLossReported = (ulong)(output.Dropped + output.AlertsFileFailures);
+            LogOutputLoss(output.Dropped, output.AlertsFileFailures);
+        }
+
         if (output is { Failed: > 0 } && (ulong)output.Failed > outputFailuresReported)
         {
             outputFailuresReported = (ulong)output.Failed;
@@ -320,6 +327,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
     private partial void LogBaselineSaveFailed(ulong failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "output loss: records dropped with the output queue full {Dropped}, alert lines the alerts file refused {AlertsFileFailures}")]
+    private partial void LogOutputLoss(long dropped, long alertsFileFailures);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "output records that could not be written, so far: {Failed}; first: {Reason}")]
     private partial void LogOutputFailed(long failed, string reason);

@@ -14,6 +14,11 @@ internal static class Commands
         root.Subcommands.Add(Validation.ValidateCommand.Build());
         root.Subcommands.Add(Control.InvestigateCommand.Build());
         Isolation.IsolationCommands.AddTo(root);
+        root.Subcommands.Add(Health.StatusCommand.Build());
+        root.Subcommands.Add(Top.TopCommand.Build());
+        root.Subcommands.Add(History.AlertsCommand.Build());
+        root.Subcommands.Add(Export.TailCommand.Build());
+        root.Subcommands.Add(ConfigCommand.Build());
         return root;
     }
 
@@ -32,15 +37,47 @@ internal static class Commands
         };
         var noEngine = new Option<bool>("--no-engine") { Description = "ask no container engine: containers are named from their cgroup paths only" };
         var hostProcessEvents = new Option<bool>("--host-process-events") { Description = "also print exec and exit events of host processes, not only of containers'" };
+        var export = new Option<string?>("--export")
+        {
+            Description = "serve every record as MessagePack to sidecars on a Unix socket: unix:PATH",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (ExportOptions.ParseAddress(text) is string path)
+                {
+                    return path;
+                }
+
+                result.AddError($"--export must be unix:/ABSOLUTE/PATH, got '{text}'");
+                return null;
+            },
+        };
+        var metrics = new Option<string?>("--metrics")
+        {
+            Description = "serve Prometheus metrics on this loopback ADDRESS:PORT, e.g. 127.0.0.1:9477",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (MetricsEndpoint.Parse(text).Error is string problem)
+                {
+                    result.AddError($"--metrics {problem}");
+                    return null;
+                }
+
+                return text;
+            },
+        };
+        var state = new Option<string?>("--state") { Description = $"the SQLite file of alert history and baselines (default {SensorOptions.DefaultStatePath}; '' keeps them in memory)" };
+        var outputFile = new Option<string?>("--output-file") { Description = "also append every record, as JSON lines, to this file (rotated by size)" };
         var settings = new Option<string[]>("--set")
         {
             Description = "set any config key, e.g. --set Detection:UnansweredConnect:Attempts=5 (repeatable; wins over the file)",
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and print alerts as JSON lines on stdout.")
+        var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and emit alerts and events as JSON lines on stdout (and to the configured sinks).")
         {
-            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents, settings,
+            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents, export, metrics, state, outputFile, settings,
         };
         run.SetAction(async (result, cancellation) =>
         {
@@ -51,7 +88,11 @@ internal static class Commands
                 result.GetValue(pollInterval),
                 result.GetValue(flowMapEntries),
                 result.GetValue(noEngine) ? [] : NullIfEmpty(result.GetValue(engineSockets)),
-                result.GetValue(hostProcessEvents) ? true : null);
+                result.GetValue(hostProcessEvents) ? true : null,
+                result.GetValue(export),
+                result.GetValue(metrics),
+                result.GetValue(state),
+                result.GetValue(outputFile));
             return await RunCommand.ExecuteAsync(result.GetValue(config), result.GetValue(settings) ?? [], overrides, cancellation);
         });
         return run;
@@ -94,7 +135,11 @@ internal sealed record CommandLineOverrides(
     int? PollIntervalMilliseconds,
     int? FlowMapEntries,
     string[]? ContainerEngineSockets = null,
-    bool? HostProcessEvents = null)
+    bool? HostProcessEvents = null,
+    string? ExportSocket = null,
+    string? Metrics = null,
+    string? StatePath = null,
+    string? OutputFile = null)
 {
     public void ApplyTo(SensorOptions options)
     {
@@ -105,5 +150,9 @@ internal sealed record CommandLineOverrides(
         options.FlowMapEntries = FlowMapEntries ?? options.FlowMapEntries;
         options.ContainerEngineSockets = ContainerEngineSockets ?? options.ContainerEngineSockets;
         options.HostProcessEvents = HostProcessEvents ?? options.HostProcessEvents;
+        options.Export.Socket = ExportSocket ?? options.Export.Socket;
+        options.Metrics = Metrics ?? options.Metrics;
+        options.StatePath = StatePath ?? options.StatePath;
+        options.OutputFile = OutputFile ?? options.OutputFile;
     }
 }

@@ -9,12 +9,17 @@ namespace OneWaySensor.Cli;
 internal sealed record SensorConfiguration(SensorOptions Sensor, DetectionOptions Detection);
 
 /// <summary>
-/// Reads the JSON config file, then any `--set KEY=VALUE` from the command
-/// line on top, into <see cref="SensorOptions"/> and <see cref="DetectionOptions"/>;
+/// Layers the settings the usual .NET way, each on top of the one before:
+/// the JSON config file, environment variables named ONEWAYSENSOR_Section__Key
+/// (e.g. ONEWAYSENSOR_Sensor__WindowSeconds=120), then `--set KEY=VALUE`
+/// (the command line's flags come last, in <see cref="CommandLineOverrides"/>).
+/// The result binds to <see cref="SensorOptions"/> and <see cref="DetectionOptions"/>;
 /// every problem is one line naming the key.
 /// </summary>
 internal static class ConfigFile
 {
+    public const string EnvironmentPrefix = "ONEWAYSENSOR_";
+
     private static readonly string[] Sections = [SensorOptions.SectionName, DetectionOptions.SectionName];
 
     public static SensorConfiguration Load(FileInfo? file, IReadOnlyList<string>? settings = null)
@@ -32,6 +37,7 @@ internal static class ConfigFile
             source = $"config file {file.FullName}";
         }
 
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddInMemoryCollection(ParseSettings(settings ?? []));
         IConfigurationRoot configuration;
         try
@@ -52,7 +58,7 @@ internal static class ConfigFile
         {
             if (!Sections.Contains(section.Key))
             {
-                throw new ConfigException($"{source}: unknown section '{section.Key}' (expected {string.Join(" or ", Sections.Select(s => $"'{s}'"))})");
+                throw new ConfigException($"{source} or {EnvironmentPrefix}* environment: unknown section '{section.Key}' (expected {string.Join(" or ", Sections.Select(s => $"'{s}'"))})");
             }
         }
 

@@ -23,7 +23,7 @@ internal sealed partial class SensorService(
     SensorOptions options,
     DetectionOptions detection,
     IHostApplicationLifetime lifetime,
-    ILogger<SensorService> logger) : IHostedService, IAsyncDisposable
+    ILogger<SensorService> logger) : IHostedService, IAsyncDisposable, Control.IControlRequests
 {
     private static readonly TimeSpan ProcessRetention = TimeSpan.FromMinutes(10);
 
@@ -35,7 +35,15 @@ internal sealed partial class SensorService(
     private OutputPipeline? output;
     private Isolation.AutoIsolator? autoIsolator;
     private Control.ControlServer? control;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong CgroupId, TaskCompletionSource<string> Answer)> investigations = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Func<long, string> Build, TaskCompletionSource<string> Answer)> questions = new();
+    private Top.AlertTally? alertTally;
+    private FlowSummarizer? summarizer;
+    private Health.StatusCollector? status;
+    private Health.MetricsServer? metrics;
+    private Export.ExportServer? export;
+    private long nextStatusUnixNs;
+    private long nextHealthUnixNs;
+    private long nextSummaryUnixNs;
     private State.SqliteBaselineStore? baselineStore;
     private BaselinePersistence? baselineSaves;
     private BaselineModel? baselines;
@@ -58,7 +66,7 @@ internal sealed partial class SensorService(
         cgroups = new CgroupDirectory(cgroupRoot);
         engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
-        output = OutputPipeline.Open(options.AlertsFile, enricher, cgroups, engines.TryGet);
+        output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet);
         OpenBaselines();
         IAlertSink alerts = output;
         if (detection.AutoIsolate.Count > 0)
@@ -67,8 +75,9 @@ internal sealed partial class SensorService(
             alerts = autoIsolator;
         }
 
+        alertTally = new Top.AlertTally(alerts);
         workloads = new WorkloadDirectory(cgroups, engines);
-        engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alerts, baselines, baselineSaves);
+        engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alertTally, baselines, baselineSaves);
         engines.Start(runtimeEvent =>
         {
             if (runtimeEvent.Command is not null && engines.TryGet(runtimeEvent.ContainerId)?.HealthcheckCommand == runtimeEvent.Command)
@@ -79,11 +88,26 @@ internal sealed partial class SensorService(
             engine.Observe(runtimeEvent);
             output.Emit(runtimeEvent);
         });
+        long now = UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        if (options.FlowSummarySeconds > 0)
+        {
+            summarizer = new FlowSummarizer(now);
+            table.Summarizer = summarizer;
+            nextSummaryUnixNs = now + options.FlowSummarySeconds * UnixTime.NanosecondsPerSecond;
+        }
+
+        nextHealthUnixNs = now + options.HealthSeconds * UnixTime.NanosecondsPerSecond;
         source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
+        status = new Health.StatusCollector(source, table, engine, output, engines, export, baselineSaves, options.FlowMapEntries);
         source.Start(cgroupRoot);
         if (!string.IsNullOrEmpty(options.ControlSocket))
         {
-            control = Control.ControlServer.Listen(options.ControlSocket, InvestigateAsync);
+            control = Control.ControlServer.Listen(options.ControlSocket, this);
+        }
+
+        if (options.Metrics is not null)
+        {
+            metrics = Health.MetricsServer.Listen(MetricsEndpoint.Parse(options.Metrics).EndPoint!, () => status.Latest);
         }
 
         if (options.DurationSeconds > 0)
@@ -94,7 +118,53 @@ internal sealed partial class SensorService(
         watchdog = new Timer(_ => Watch(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
         string engineSockets = engines.Sockets.Count == 0 ? "none" : string.Join(", ", engines.Sockets);
         LogReady(cgroupRoot, options.WindowSeconds, options.FlowMapEntries, engineSockets);
+        string sinkNames = string.Join(", ", output.Sinks.Select(sink => sink.Name));
+        LogSinks(sinkNames, options.Persisted ? options.StatePath! : "memory only", export?.Path ?? "off", options.Metrics ?? "off");
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Every sink the options ask for, opened now so that a bad path, an
+    /// unwritable state file or a socket path taken fails start-up with one line.
+    /// </summary>
+    private List<Output.IRecordSink> OpenSinks()
+    {
+        var sinks = new List<Output.IRecordSink> { StdoutSink.Open() };
+        try
+        {
+            if (options.AlertsFile is not null)
+            {
+                sinks.Add(RotatingJsonLinesFile.Open("alerts_file", options.AlertsFile, options.FileMaxBytes, options.FileKeep, kind => kind == RecordKind.Alert));
+            }
+
+            if (options.OutputFile is not null)
+            {
+                sinks.Add(RotatingJsonLinesFile.Open("output_file", options.OutputFile, options.FileMaxBytes, options.FileKeep, _ => true));
+            }
+
+            if (options.Persisted)
+            {
+                sinks.Add(new AlertHistorySink(State.SqliteAlertHistory.OpenForAppend(options.StatePath!)));
+            }
+
+            if (options.Export.Socket is not null)
+            {
+                export = Export.ExportServer.Listen(options.Export, client => LogExportClientCutLoose(client.Id, client.Missed, options.Export.StallTimeoutSeconds));
+                sinks.Add(export);
+            }
+
+            return sinks;
+        }
+        catch
+        {
+            foreach (Output.IRecordSink sink in sinks)
+            {
+                sink.Dispose();
+            }
+
+            throw;
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -111,10 +181,23 @@ internal sealed partial class SensorService(
             control = null;
         }
 
+        if (metrics is not null)
+        {
+            await metrics.DisposeAsync();
+            metrics = null;
+        }
+
         if (source is not null)
         {
             source.Stop();
-            if (baselineSaves is not null && !baselineSaves.Flush())
+
+            // the source's thread has ended: the last summary and health record go out with everything queued
+            long now = UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
+            EmitSummaries(now);
+            output?.Emit(new Health.HealthRecord(status!.Collect()));
+            ulong saveFailuresBefore = baselineSaves?.SaveFailures ?? 0;
+            baselineSaves?.Flush();
+            if (baselineSaves is not null && baselineSaves.SaveFailures > saveFailuresBefore)
             {
                 LogBaselineSaveFailed(baselineSaves.SaveFailures, baselineSaves.LastError ?? "unknown");
             }
@@ -150,9 +233,9 @@ internal sealed partial class SensorService(
         }
 
         IReadOnlyDictionary<string, ImageBaseline>? loaded = null;
-        if (baseline.Persisted)
+        if (options.Persisted)
         {
-            baselineStore = new State.SqliteBaselineStore(baseline.StorePath!, baseline.MaxDestinationsPerImage, baseline.MaxPortsPerImage);
+            baselineStore = new State.SqliteBaselineStore(options.StatePath!, baseline.MaxDestinationsPerImage, baseline.MaxPortsPerImage);
             loaded = baselineStore.Load();
             if (baselineStore.SkippedRows > 0)
             {
@@ -197,26 +280,37 @@ internal sealed partial class SensorService(
         }
     }
 
-    /// <summary>Any thread: queues the question for the source's thread, which owns the detections' state.</summary>
-    private Task<string> InvestigateAsync(ulong cgroupId, CancellationToken cancellation)
+    public Task<string> InvestigateAsync(ulong cgroupId, CancellationToken cancellation) => AskSourceThread(nowUnixNs =>
+    {
+        Workload workload = workloads!.Describe(cgroupId);
+        IReadOnlyList<RuntimeEvent> runtimeEvents = workload.Container is null ? [] : engines!.RecentEvents(workload.Container.Id);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(8192);
+        OneWaySensor.Output.InvestigationJsonWriter.Write(engine!.Investigate(cgroupId), workload, runtimeEvents, UnixTime.ToDateTimeOffset(nowUnixNs), buffer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }, cancellation);
+
+    public Task<string> StatusAsync(CancellationToken cancellation) =>
+        AskSourceThread(_ => Health.HealthJsonWriter.ToJson(status!.Collect()), cancellation);
+
+    public Task<string> TopAsync(CancellationToken cancellation) =>
+        AskSourceThread(nowUnixNs => Top.TopRows.Write(table, workloads!, alertTally!, UnixTime.ToDateTimeOffset(nowUnixNs)), cancellation);
+
+    /// <summary>Any thread: queues the question for the source's thread, which owns the flow table and the detections' state.</summary>
+    private Task<string> AskSourceThread(Func<long, string> build, CancellationToken cancellation)
     {
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         cancellation.Register(() => answer.TrySetCanceled(cancellation));
-        investigations.Enqueue((cgroupId, answer));
+        questions.Enqueue((build, answer));
         return answer.Task;
     }
 
-    private void AnswerInvestigations(long nowUnixNs)
+    private void AnswerQuestions(long nowUnixNs)
     {
-        while (investigations.TryDequeue(out (ulong CgroupId, TaskCompletionSource<string> Answer) question))
+        while (questions.TryDequeue(out (Func<long, string> Build, TaskCompletionSource<string> Answer) question))
         {
             try
             {
-                Workload workload = workloads!.Describe(question.CgroupId);
-                IReadOnlyList<RuntimeEvent> runtimeEvents = workload.Container is null ? [] : engines!.RecentEvents(workload.Container.Id);
-                var buffer = new System.Buffers.ArrayBufferWriter<byte>(8192);
-                OneWaySensor.Output.InvestigationJsonWriter.Write(engine!.Investigate(question.CgroupId), workload, runtimeEvents, UnixTime.ToDateTimeOffset(nowUnixNs), buffer);
-                question.Answer.TrySetResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+                question.Answer.TrySetResult(question.Build(nowUnixNs));
             }
 #pragma warning disable CA1031 // a failed answer goes to the asker, never up the source's thread
             catch (Exception error)
@@ -227,10 +321,45 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>The flow summaries of the interval that ends now.</summary>
+    private void EmitSummaries(long nowUnixNs)
+    {
+        if (summarizer is null)
+        {
+            return;
+        }
+
+        foreach (FlowSummary summary in summarizer.Summarize(table, nowUnixNs))
+        {
+            output!.Emit(summary);
+        }
+    }
+
+    /// <summary>Status each second (for the metrics endpoint), health records and flow summaries when due.</summary>
+    private void EmitPeriodic(long nowUnixNs)
+    {
+        if (nowUnixNs >= nextStatusUnixNs)
+        {
+            nextStatusUnixNs = nowUnixNs + UnixTime.NanosecondsPerSecond;
+            Health.SensorStatus snapshot = status!.Collect();
+            if (options.HealthSeconds > 0 && nowUnixNs >= nextHealthUnixNs)
+            {
+                nextHealthUnixNs = nowUnixNs + options.HealthSeconds * UnixTime.NanosecondsPerSecond;
+                output!.Emit(new Health.HealthRecord(snapshot));
+            }
+        }
+
+        if (summarizer is not null && nowUnixNs >= nextSummaryUnixNs)
+        {
+            nextSummaryUnixNs = nowUnixNs + options.FlowSummarySeconds * UnixTime.NanosecondsPerSecond;
+            EmitSummaries(nowUnixNs);
+        }
+    }
+
     /// <summary>On the source's thread, after each read of the kernel's flows.</summary>
     private void AfterPoll(long nowUnixNs)
     {
-        AnswerInvestigations(nowUnixNs);
+        AnswerQuestions(nowUnixNs);
         // name new cgroups while they exist: a container may be gone by the time its alert is written
         if (table.Cgroups.Count != cgroupsNamed)
         {
@@ -243,6 +372,7 @@ internal sealed partial class SensorService(
 
         engine!.Evaluate(table, nowUnixNs);
         processes.Sweep(nowUnixNs);
+        EmitPeriodic(nowUnixNs);
         ReportLoss(source!.Health());
     }
 
@@ -270,10 +400,11 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
-        if (output is not null && (ulong)(output.Dropped + output.AlertsFileFailures) > outputLossReported)
+        long sinkLoss = output?.Sinks.Sum(sink => sink.Lost) ?? 0;
+        if (output is not null && (ulong)(output.Dropped + sinkLoss) > outputLossReported)
         {
-            outputLossReported = (ulong)(output.Dropped + output.AlertsFileFailures);
-            LogOutputLoss(output.Dropped, output.AlertsFileFailures);
+            outputLossReported = (ulong)(output.Dropped + sinkLoss);
+            LogOutputLoss(output.Dropped, string.Join(", ", output.Sinks.Where(sink => sink.Lost > 0).Select(sink => $"{sink.Name} {sink.Lost}")));
         }
 
         if (output is { Failed: > 0 } && (ulong)output.Failed > outputFailuresReported)
@@ -328,8 +459,14 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
     private partial void LogBaselineSaveFailed(ulong failures, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "output loss: records dropped with the output queue full {Dropped}, alert lines the alerts file refused {AlertsFileFailures}")]
-    private partial void LogOutputLoss(long dropped, long alertsFileFailures);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "output loss: records dropped with the output queue full {Dropped}; records sinks could not deliver: {SinkLosses}")]
+    private partial void LogOutputLoss(long dropped, string sinkLosses);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "output: sinks {Sinks}; state {State}; export socket {Export}; metrics {Metrics}")]
+    private partial void LogSinks(string sinks, string state, string export, string metrics);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "export client {Client} cut loose: its buffer stayed full for {StallSeconds} s; it missed {Missed} records")]
+    private partial void LogExportClientCutLoose(long client, long missed, int stallSeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "output records that could not be written, so far: {Failed}; first: {Reason}")]
     private partial void LogOutputFailed(long failed, string reason);

@@ -87,35 +87,15 @@ public sealed class SqliteBaselineStore : IBaselineStore, IDisposable
         maxDestinations = maxDestinationsPerImage;
         maxPorts = maxPortsPerImage;
         Path = System.IO.Path.GetFullPath(path);
-        connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = busyTimeoutSeconds,
-        }.ToString());
         try
         {
-            if (Directory.Exists(Path))
-            {
-                throw new IOException("is a directory");
-            }
-
-            bool created = !File.Exists(Path);
-            CreateFolder();
-            connection.Open();
-            if (created && !OperatingSystem.IsWindows())
-            {
-                // which destinations each image talks to is for the sensor's operator only
-                File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
+            connection = StateDatabase.Open(Path, readOnly: false, busyTimeoutSeconds);
             Check();
             Migrate();
         }
         catch (Exception error) when (error is SqliteException or IOException or UnauthorizedAccessException or BaselineStoreException)
         {
-            connection.Dispose();
+            connection?.Dispose();
             throw error as BaselineStoreException ?? Fail("cannot open", error);
         }
     }
@@ -205,24 +185,6 @@ public sealed class SqliteBaselineStore : IBaselineStore, IDisposable
     }
 
     public void Dispose() => connection.Dispose();
-
-    private void CreateFolder()
-    {
-        string? folder = System.IO.Path.GetDirectoryName(Path);
-        if (folder is null || Directory.Exists(folder))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
 
     /// <summary>That the file is a sound SQLite database (a garbage or truncated file fails here, not at the first save).</summary>
     private void Check()

@@ -5,12 +5,23 @@ using OneWaySensor.Linux;
 
 namespace OneWaySensor.Cli.Control;
 
+/// <summary>What the control socket answers; each answer is one JSON document.</summary>
+internal interface IControlRequests
+{
+    Task<string> InvestigateAsync(ulong cgroupId, CancellationToken cancellation);
+
+    Task<string> StatusAsync(CancellationToken cancellation);
+
+    Task<string> TopAsync(CancellationToken cancellation);
+}
+
 /// <summary>
 /// The running sensor's control socket (root only, mode 0600): a client
-/// writes one request line, `investigate CGROUP_ID`, and reads one JSON
-/// document back. The answer is built on the source's thread by
-/// <paramref name="investigate"/>, so the detections' state needs no lock.
-/// Requests are bounded in size and time; a bad one gets a one-line error.
+/// writes one request line, `investigate CGROUP_ID`, `status` or `top`, and
+/// reads one JSON document back. The answers are built on the source's
+/// thread by the <see cref="IControlRequests"/>, so the detections' state
+/// needs no lock. Requests are bounded in size and time; a bad one gets a
+/// one-line error.
 /// </summary>
 internal sealed class ControlServer : IAsyncDisposable
 {
@@ -18,58 +29,25 @@ internal sealed class ControlServer : IAsyncDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket listener;
-    private readonly Func<ulong, CancellationToken, Task<string>> investigate;
+    private readonly IControlRequests requests;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task accepting;
 
-    private ControlServer(Socket listener, string path, Func<ulong, CancellationToken, Task<string>> investigate)
+    private ControlServer(Socket listener, string path, IControlRequests requests)
     {
         this.listener = listener;
         Path = path;
-        this.investigate = investigate;
+        this.requests = requests;
         accepting = Task.Run(AcceptAsync);
     }
 
     public string Path { get; }
 
-    /// <summary>Listens at <paramref name="path"/>; a stale socket file is replaced, anything else there is an error naming it.</summary>
-    public static ControlServer Listen(string path, Func<ulong, CancellationToken, Task<string>> investigate)
+    /// <summary>Listens at <paramref name="path"/>, owner-only (mode 0600).</summary>
+    public static ControlServer Listen(string path, IControlRequests requests)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string directory = System.IO.Path.GetDirectoryName(path) ?? "/";
-        Directory.CreateDirectory(directory);
-        if (File.Exists(path) || Directory.Exists(path))
-        {
-            if (!UnixSocketFile.IsSocket(path))
-            {
-                throw new IOException($"the control socket path {path} exists and is not a socket");
-            }
-
-            if (Answers(path))
-            {
-                throw new IOException($"another sensor already listens on the control socket {path}");
-            }
-
-            File.Delete(path);
-        }
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-            listener.Listen(16);
-        }
-        catch (SocketException error)
-        {
-            listener.Dispose();
-            throw new IOException($"cannot listen on the control socket {path}: {error.Message}", error);
-        }
-
-        return new ControlServer(listener, path, investigate);
+        Socket listener = UnixSocketListener.Listen(path, "control socket", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return new ControlServer(listener, path, requests);
     }
 
     public async ValueTask DisposeAsync()
@@ -86,20 +64,6 @@ internal sealed class ControlServer : IAsyncDisposable
 
         stopping.Dispose();
         File.Delete(Path);
-    }
-
-    private static bool Answers(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private async Task AcceptAsync()
@@ -160,12 +124,13 @@ internal sealed class ControlServer : IAsyncDisposable
     private async Task<string> AnswerAsync(string? request, CancellationToken cancellation)
     {
         string[] words = (request ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 2 && words[0] == "investigate" && ulong.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong cgroupId))
+        return words switch
         {
-            return await investigate(cgroupId, cancellation);
-        }
-
-        return "{\"error\":\"unknown request: expected 'investigate CGROUP_ID'\"}";
+            ["investigate", string id] when ulong.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out ulong cgroupId) => await requests.InvestigateAsync(cgroupId, cancellation),
+            ["status"] => await requests.StatusAsync(cancellation),
+            ["top"] => await requests.TopAsync(cancellation),
+            _ => "{\"error\":\"unknown request: expected 'investigate CGROUP_ID', 'status' or 'top'\"}",
+        };
     }
 
     private static async Task<string?> ReadLineAsync(Socket client, CancellationToken cancellation)

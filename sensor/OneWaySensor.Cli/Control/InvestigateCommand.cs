@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using OneWaySensor.Cli.Isolation;
 using OneWaySensor.Configuration;
 using OneWaySensor.Linux.Cgroups;
@@ -35,29 +33,19 @@ internal static class InvestigateCommand
         {
             string root = CgroupDirectory.FindRoot() ?? throw new IsolationFailure("no cgroup v2 file system is mounted (none in /proc/self/mountinfo)");
             IsolationTarget target = await IsolationTarget.ResolveAsync(argument, root, engineSockets, cancellation);
-            string answer = await AskAsync(controlSocket, $"investigate {target.Cgroup.Id.ToString(CultureInfo.InvariantCulture)}", cancellation);
-            await Console.Out.WriteLineAsync(answer.TrimEnd('\n'));
-            return answer.StartsWith("{\"error\"", StringComparison.Ordinal) ? Program.Failure : 0;
+            string answer = await ControlClient.AskAsync(controlSocket, $"investigate {target.Cgroup.Id.ToString(CultureInfo.InvariantCulture)}", cancellation);
+            await Console.Out.WriteLineAsync(answer);
+            return ControlClient.ErrorOf(answer) is null ? 0 : Program.Failure;
         }
         catch (IsolationFailure failure)
         {
             await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
             return failure.ExitCode;
         }
-        catch (Exception error) when (error is SocketException or IOException)
+        catch (ControlUnreachable error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: no sensor answers on the control socket {controlSocket} (start onewaysensor run, as root)");
+            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
             return Program.Failure;
         }
-    }
-
-    private static async Task<string> AskAsync(string path, string request, CancellationToken cancellation)
-    {
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await client.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation);
-        await client.SendAsync(Encoding.UTF8.GetBytes(request + "\n"), SocketFlags.None, cancellation);
-        using var stream = new NetworkStream(client, ownsSocket: false);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(cancellation);
     }
 }

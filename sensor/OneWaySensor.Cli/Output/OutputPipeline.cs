@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Threading.Channels;
 using OneWaySensor.Alerts;
 using OneWaySensor.Cgroups;
 using OneWaySensor.Containers;
 using OneWaySensor.Containers.Cgroups;
+using OneWaySensor.Flows;
 using OneWaySensor.Linux.Isolation;
 using OneWaySensor.Output;
 using OneWaySensor.Processes;
@@ -11,11 +13,13 @@ using OneWaySensor.Processes;
 namespace OneWaySensor.Cli.Output;
 
 /// <summary>
-/// The one output stream: alerts, container runtime events and process
-/// events become JSON lines on stdout, and alerts are also appended to the
-/// alerts file. Producers never wait: records queue in a bounded channel and
-/// one task enriches and writes them; a record that finds the queue full is
-/// dropped and counted. Each line is flushed at once.
+/// The one output stream. Every record the sensor emits (alerts, container
+/// runtime events, process events, isolation changes, flow summaries, health)
+/// is queued here, written once as a JSON line stamped with its place in the
+/// stream ("seq"), and handed to every sink: stdout, the output and alerts
+/// files, the alert history, the sidecar export. Producers never wait:
+/// records queue in a bounded channel and one task enriches and writes them;
+/// a record that finds the queue full is dropped and counted.
 /// </summary>
 internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 {
@@ -27,60 +31,40 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
-    private readonly Stream stdout;
-    private readonly FileStream? alertsFile;
+    private readonly IReadOnlyList<IRecordSink> sinks;
     private readonly AlertEnricher enricher;
     private readonly ICgroupDirectory cgroups;
     private readonly Func<string, ContainerMetadata?> cachedMetadata;
+    private readonly ArrayBufferWriter<byte> body = new(4096);
     private readonly ArrayBufferWriter<byte> line = new(4096);
+    private readonly long[] written = new long[RecordKinds.All.Length];
     private readonly CancellationTokenSource stopping = new();
     private readonly Task writer;
+    private long sequence;
     private long dropped;
-    private long written;
-    private long alertsFileFailures;
     private long failed;
 
-    private OutputPipeline(Stream stdout, FileStream? alertsFile, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata)
+    public OutputPipeline(IReadOnlyList<IRecordSink> sinks, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata)
     {
-        this.stdout = stdout;
-        this.alertsFile = alertsFile;
+        this.sinks = sinks;
         this.enricher = enricher;
         this.cgroups = cgroups;
         this.cachedMetadata = cachedMetadata;
         writer = Task.Run(WriteAllAsync);
     }
 
+    public IReadOnlyList<IRecordSink> Sinks => sinks;
+
     /// <summary>Records dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
-    public long Written => Interlocked.Read(ref written);
-
-    /// <summary>Records that could not be written at all (stdout failing, a writer throwing); the first failure is kept.</summary>
+    /// <summary>Records that could not be written at all (a writer throwing); the first failure is kept.</summary>
     public long Failed => Interlocked.Read(ref failed);
 
     public Exception? FirstFailure { get; private set; }
 
-    /// <summary>Alert lines that could not be appended to the alerts file.</summary>
-    public long AlertsFileFailures => Interlocked.Read(ref alertsFileFailures);
-
-    /// <summary>Opens the alerts file for appending (created if absent); throws IOException naming it when it cannot.</summary>
-    public static OutputPipeline Open(string? alertsFile, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata)
-    {
-        FileStream? file = null;
-        if (alertsFile is not null)
-        {
-            try
-            {
-                file = new FileStream(alertsFile, FileMode.Append, FileAccess.Write, FileShare.Read);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                throw new IOException($"cannot open the alerts file {alertsFile}: {error.Message}", error);
-            }
-        }
-
-        return new OutputPipeline(Console.OpenStandardOutput(), file, enricher, cgroups, cachedMetadata);
-    }
+    /// <summary>Records written so far, of one kind.</summary>
+    public long Written(RecordKind kind) => Interlocked.Read(ref written[(int)kind]);
 
     public void Emit(Alert alert) => Enqueue(alert);
 
@@ -91,7 +75,11 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     /// <summary>A container isolated or released (ADS "Isolate the container"), as the kernel's deny set changed.</summary>
     public void Emit(IsolationChange change) => Enqueue(change);
 
-    /// <summary>Writes everything queued, then stops.</summary>
+    public void Emit(FlowSummary summary) => Enqueue(summary);
+
+    public void Emit(Health.HealthRecord health) => Enqueue(health);
+
+    /// <summary>Writes everything queued, then closes the sinks.</summary>
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
@@ -102,12 +90,10 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 
         await writer.ConfigureAwait(false);
         stopping.Dispose();
-        if (alertsFile is not null)
+        foreach (IRecordSink sink in sinks)
         {
-            await alertsFile.DisposeAsync();
+            sink.Dispose();
         }
-
-        await stdout.DisposeAsync();
     }
 
     private void Enqueue(object record)
@@ -124,7 +110,15 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         {
             try
             {
-                await WriteAsync(record);
+                object enriched = record is Alert alert ? await EnrichAsync(alert) : record;
+                RecordKind kind = Serialize(enriched);
+                Stamp();
+                foreach (IRecordSink sink in sinks)
+                {
+                    sink.Write(kind, line.WrittenSpan, enriched);
+                }
+
+                Interlocked.Increment(ref written[(int)kind]);
             }
 #pragma warning disable CA1031 // one bad record must not end the output for every later one
             catch (Exception error)
@@ -136,53 +130,53 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(object record)
+    /// <summary>The record as JSON into <see cref="body"/>, by the one writer of its kind.</summary>
+    private RecordKind Serialize(object record)
     {
-        line.ResetWrittenCount();
-        bool toAlertsFile = false;
+        body.ResetWrittenCount();
         switch (record)
         {
             case Alert alert:
-                Alert enriched = await EnrichAsync(alert);
-                AlertJsonWriter.Write(enriched, line);
-                toAlertsFile = true;
-                break;
+                AlertJsonWriter.Write(alert, body);
+                return RecordKind.Alert;
             case RuntimeEvent runtimeEvent:
-                RuntimeEventJsonWriter.Write(runtimeEvent, cachedMetadata(runtimeEvent.ContainerId), line);
-                break;
+                RuntimeEventJsonWriter.Write(runtimeEvent, cachedMetadata(runtimeEvent.ContainerId), body);
+                return RecordKind.RuntimeEvent;
             case IsolationChange change:
                 ContainerIdentity? who = CgroupPathParser.Parse(change.CgroupPath ?? cgroups.PathOf(change.CgroupId));
-                Isolation.IsolationJsonWriter.Write(change, who, who is null ? null : cachedMetadata(who.Id)?.Name, line);
-                break;
+                Isolation.IsolationJsonWriter.Write(change, who, who is null ? null : cachedMetadata(who.Id)?.Name, body);
+                return RecordKind.Isolation;
             case ProcessEvent processEvent:
                 string? path = cgroups.PathOf(processEvent.CgroupId);
-                ProcessEventJsonWriter.Write(processEvent, path, CgroupPathParser.Parse(path), line);
-                break;
+                ProcessEventJsonWriter.Write(processEvent, path, CgroupPathParser.Parse(path), body);
+                return RecordKind.ProcessEvent;
+            case FlowSummary summary:
+                string? summaryPath = cgroups.PathOf(summary.CgroupId);
+                ContainerIdentity? container = CgroupPathParser.Parse(summaryPath);
+                FlowSummaryJsonWriter.Write(summary, summaryPath, container, container is null ? null : cachedMetadata(container.Id), body);
+                return RecordKind.FlowSummary;
+            case Health.HealthRecord health:
+                Health.HealthJsonWriter.Write(health, body);
+                return RecordKind.Health;
+            default:
+                throw new ArgumentException($"no writer for {record.GetType().Name}", nameof(record));
         }
-
-        line.Write("\n"u8);
-        await stdout.WriteAsync(line.WrittenMemory);
-        await stdout.FlushAsync();
-        if (toAlertsFile && alertsFile is not null)
-        {
-            await AppendToAlertsFileAsync(line.WrittenMemory);
-        }
-
-        Interlocked.Increment(ref written);
     }
 
-    /// <summary>A failing alerts file (a full disk) is counted; stdout goes on.</summary>
-    private async ValueTask AppendToAlertsFileAsync(ReadOnlyMemory<byte> bytes)
+    /// <summary>
+    /// Every record's JSON starts with '{'; "seq" goes right after it, so a
+    /// reader can tell that it missed nothing and that the order held.
+    /// </summary>
+    private void Stamp()
     {
-        try
-        {
-            await alertsFile!.WriteAsync(bytes);
-            await alertsFile.FlushAsync();
-        }
-        catch (IOException)
-        {
-            Interlocked.Increment(ref alertsFileFailures);
-        }
+        line.ResetWrittenCount();
+        line.Write("{\"seq\":"u8);
+        Span<byte> digits = line.GetSpan(20);
+        (++sequence).TryFormat(digits, out int length, provider: CultureInfo.InvariantCulture);
+        line.Advance(length);
+        line.Write(","u8);
+        line.Write(body.WrittenSpan[1..]);
+        line.Write("\n"u8);
     }
 
     private async ValueTask<Alert> EnrichAsync(Alert alert)

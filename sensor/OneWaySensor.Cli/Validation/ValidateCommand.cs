@@ -88,7 +88,7 @@ internal static class ValidateCommand
         }
 
         // a validation run learns nothing into the host's baselines
-        using SensorChild sensor = SensorChild.Start(["--window", Text(window), "--poll-interval", "250", "--duration", Text(timeoutSeconds + 60), "--set", "Detection:Baseline:StorePath=", "--set", "Sensor:ControlSocket="]);
+        using SensorChild sensor = SensorChild.Start(["--window", Text(window), "--poll-interval", "250", "--duration", Text(timeoutSeconds + 60), "--set", "Sensor:StatePath=", "--set", "Sensor:ControlSocket="]);
         if (!await sensor.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellation))
         {
             await sensor.StopAsync(TimeSpan.FromSeconds(10));

@@ -52,6 +52,34 @@ public sealed class SensorOptions
     /// <summary>Also emit process exec and exit events of host processes, not only of containers'.</summary>
     public bool HostProcessEvents { get; set; }
 
+    /// <summary>The sidecar export of every record as MessagePack on a Unix socket.</summary>
+    public ExportOptions Export { get; set; } = new();
+
+    /// <summary>"ADDRESS:PORT" of the Prometheus metrics endpoint, on loopback only; null turns it off.</summary>
+    public string? Metrics { get; set; }
+
+    /// <summary>The SQLite file that keeps alert history and baselines across restarts; empty keeps them in memory only.</summary>
+    public string? StatePath { get; set; } = DefaultStatePath;
+
+    public const string DefaultStatePath = "/var/lib/onewaysensor/state.db";
+
+    /// <summary>A file every record is appended to as JSON lines, besides stdout; rotated by size.</summary>
+    public string? OutputFile { get; set; }
+
+    /// <summary>The output and alerts files are rotated when the next line would take them past this size.</summary>
+    public long FileMaxBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>Rotated files kept (FILE.1 the newest); older ones are deleted.</summary>
+    public int FileKeep { get; set; } = 5;
+
+    /// <summary>Seconds between flow summaries per container and remote endpoint; 0 turns them off.</summary>
+    public int FlowSummarySeconds { get; set; } = 60;
+
+    /// <summary>Seconds between health records on the output stream; 0 turns them off.</summary>
+    public int HealthSeconds { get; set; } = 60;
+
+    public bool Persisted => !string.IsNullOrEmpty(StatePath);
+
     public static readonly string[] DefaultContainerEngineSockets = ["/var/run/docker.sock", "/run/podman/podman.sock"];
 
     public IReadOnlyList<string> EffectiveContainerEngineSockets => ContainerEngineSockets ?? DefaultContainerEngineSockets;
@@ -75,7 +103,15 @@ public sealed class SensorOptions
             ?? Range(nameof(DurationSeconds), DurationSeconds, 0, int.MaxValue)
             ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null)
             ?? Range(nameof(MetadataWaitMilliseconds), MetadataWaitMilliseconds, 0, 60_000)
-            ?? ValidateSockets();
+            ?? ValidateSockets()
+            ?? Export.Validate(Range, Problem)
+            ?? (Metrics is not null && MetricsEndpoint.Parse(Metrics) is { Error: string metricsProblem } ? Problem(nameof(Metrics), metricsProblem) : null)
+            ?? (StatePath is not null && StatePath.Contains('\0', StringComparison.Ordinal) ? Problem(nameof(StatePath), "must be a file path") : null)
+            ?? (OutputFile is { Length: 0 } ? Problem(nameof(OutputFile), "must not be empty") : null)
+            ?? Range(nameof(FileMaxBytes), FileMaxBytes, 4096, 1L << 40)
+            ?? Range(nameof(FileKeep), FileKeep, 1, 1000)
+            ?? Range(nameof(FlowSummarySeconds), FlowSummarySeconds, 0, 86_400)
+            ?? Range(nameof(HealthSeconds), HealthSeconds, 0, 86_400);
     }
 
     private string? ValidateSockets()

@@ -27,5 +27,9 @@ public struct FlowState
     /// <summary>When the source's current entry for the flow began: tells one incarnation from the next.</summary>
     internal long SourceFirstSeenUnixNs;
     internal long SeenInPoll;
+
+    /// <summary>What the last periodic flow summary already counted of <see cref="Tx"/> and <see cref="Rx"/>.</summary>
+    internal FlowCounters SummarizedTx;
+    internal FlowCounters SummarizedRx;
     internal bool MissingFromSource;
 }

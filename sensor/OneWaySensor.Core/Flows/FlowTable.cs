@@ -144,12 +144,16 @@ public sealed class FlowTable
         }
     }
 
+    /// <summary>Told of each flow as it is forgotten, with its final state (the flow summaries count its last traffic).</summary>
+    public FlowSummarizer? Summarizer { get; set; }
+
     /// <summary>Forgets a flow the sensor is done with.</summary>
     public void Expire(in FlowKey key)
     {
-        if (flows.Remove(key))
+        if (flows.Remove(key, out FlowState last))
         {
             counters.Expired++;
+            Summarizer?.Add(ref last);
         }
     }
 

@@ -41,9 +41,9 @@ internal sealed class SensorProcess : IDisposable
 
         if (arguments.Length > 0 && arguments[0] == "run")
         {
-            // tests keep baselines in memory: the host's store under /var/lib is not theirs to write
+            // tests keep alerts and baselines in memory: the host's state file under /var/lib is not theirs to write
             start.ArgumentList.Add("--set");
-            start.ArgumentList.Add("Detection:Baseline:StorePath=");
+            start.ArgumentList.Add("Sensor:StatePath=");
 
             // each sensor its own control socket, so tests may run two at once
             if (!arguments.Any(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal)))

@@ -42,13 +42,7 @@ public sealed class BaselineOptions
     /// <summary>Images with a baseline; an image past it is counted and never learned or judged.</summary>
     public int MaxImages { get; set; } = 1024;
 
-    /// <summary>The SQLite file baselines persist in across restarts; null or empty keeps them in memory only (lost at exit).</summary>
-    public string? StorePath { get; set; } = "/var/lib/onewaysensor/baselines.db";
-
-    /// <summary>Whether baselines are kept in <see cref="StorePath"/>.</summary>
-    public bool Persisted => !string.IsNullOrEmpty(StorePath);
-
-    /// <summary>How often changed baselines are written to the store (and once more at shutdown).</summary>
+    /// <summary>How often changed baselines are written to the state store, Sensor:StatePath (and once more at shutdown).</summary>
     public int SaveIntervalSeconds { get; set; } = 60;
 
     public string? Validate()
@@ -92,11 +86,6 @@ public sealed class BaselineOptions
         if (MaxImages is < 1 or > 100_000)
         {
             return Problem(nameof(MaxImages), $"must be between 1 and 100000, got {MaxImages}");
-        }
-
-        if (Persisted && (string.IsNullOrWhiteSpace(StorePath) || StorePath!.Contains('\0', StringComparison.Ordinal)))
-        {
-            return Problem(nameof(StorePath), "must be a file path, or null or empty to keep baselines in memory only");
         }
 
         if (SaveIntervalSeconds is < 1 or > 86_400)

@@ -50,24 +50,20 @@ public class BaselineOptionsTests
         Assert.StartsWith("Detection:Baseline:CommonOneWayShare: ", options.Validate(), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("   ")]
-    [InlineData("a\0b")]
-    public void A_bad_store_path_names_its_key(string path)
+    [Fact]
+    public void A_bad_state_path_names_its_key()
     {
-        var options = new BaselineOptions { StorePath = path };
-        Assert.StartsWith("Detection:Baseline:StorePath: ", options.Validate(), StringComparison.Ordinal);
+        var options = new OneWaySensor.Configuration.SensorOptions { StatePath = "a\0b" };
+        Assert.StartsWith("Sensor:StatePath: ", options.Validate(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void No_store_path_keeps_baselines_in_memory_and_is_valid()
+    public void No_state_path_keeps_baselines_and_alerts_in_memory_and_is_valid()
     {
-        Assert.True(new BaselineOptions().Persisted);
-        Assert.Null(new BaselineOptions { StorePath = null }.Validate());
-        Assert.False(new BaselineOptions { StorePath = null }.Persisted);
-        // what `--set Detection:Baseline:StorePath=` gives
-        Assert.Null(new BaselineOptions { StorePath = string.Empty }.Validate());
-        Assert.False(new BaselineOptions { StorePath = string.Empty }.Persisted);
+        Assert.True(new OneWaySensor.Configuration.SensorOptions().Persisted);
+        // what `--state ''` and `--set Sensor:StatePath=` give
+        Assert.Null(new OneWaySensor.Configuration.SensorOptions { StatePath = string.Empty }.Validate());
+        Assert.False(new OneWaySensor.Configuration.SensorOptions { StatePath = string.Empty }.Persisted);
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using OneWaySensor.Cli.Export;
+using OneWaySensor.Cli.Output;
+using OneWaySensor.Containers;
+using OneWaySensor.Detection;
+using OneWaySensor.Detection.Baseline;
+using OneWaySensor.Flows;
+using OneWaySensor.Linux;
+
+namespace OneWaySensor.Cli.Health;
+
+/// <summary>
+/// Takes the sensor's status on the source's thread, which owns the flow
+/// table and the detections, and publishes it as an immutable snapshot for
+/// the metrics endpoint, the control socket and the health records.
+/// </summary>
+internal sealed class StatusCollector(
+    EbpfFlowSource source,
+    FlowTable table,
+    DetectionEngine engine,
+    OutputPipeline output,
+    ContainerEngines containers,
+    ExportServer? export,
+    BaselinePersistence? baselineSaves,
+    int flowMapCapacity)
+{
+    private readonly long startedTicks = Stopwatch.GetTimestamp();
+    private readonly long[] lastWritten = new long[RecordKinds.All.Length];
+    private long lastTicks = Stopwatch.GetTimestamp();
+    private SensorStatus? latest;
+
+    /// <summary>The last snapshot taken; null before the first poll.</summary>
+    public SensorStatus? Latest => Volatile.Read(ref latest);
+
+    /// <summary>On the source's thread: takes a new snapshot.</summary>
+    public SensorStatus Collect()
+    {
+        long now = Stopwatch.GetTimestamp();
+        double seconds = Math.Max(Stopwatch.GetElapsedTime(lastTicks, now).TotalSeconds, 1e-3);
+        lastTicks = now;
+        EbpfSourceHealth health = source.Health();
+        var (malformed, reconnects, hits, misses) = containers.Totals();
+        SuppressionCounters suppressed = engine.Suppressions;
+
+        var records = new List<MetricSample>();
+        var rates = new List<MetricSample>();
+        foreach (RecordKind kind in RecordKinds.All)
+        {
+            long written = output.Written(kind);
+            records.Add(new(written, "kind", RecordKinds.Label(kind)));
+            rates.Add(new(Math.Round((written - lastWritten[(int)kind]) / seconds, 3), "kind", RecordKinds.Label(kind)));
+            lastWritten[(int)kind] = written;
+        }
+
+        var metrics = new List<MetricFamily>
+        {
+            Gauge("uptime_seconds", "Seconds since the sensor started.", Math.Round(Stopwatch.GetElapsedTime(startedTicks, now).TotalSeconds, 3)),
+            new(SensorStatus.Prefix + "records_total", "counter", "Records written to the output stream, by kind.", records),
+            new(SensorStatus.Prefix + "records_per_second", "gauge", "Records written per second since the last snapshot, by kind.", rates),
+            Labeled("kernel_records_lost_total", "counter", "Kernel data lost, by reason: ring buffer full, flow map full, flows evicted or restarted, records skipped, ring corrupt.", "reason",
+                ("ring_buffer_full", health.RingBufferFull), ("flow_map_full", health.FlowUpdateFailed), ("flows_evicted", health.FlowsEvicted),
+                ("flows_restarted", health.FlowsRestarted), ("records_skipped", health.RecordsSkipped), ("ring_corrupt", health.RingCorrupt)),
+            Counter("record_handler_failures_total", "Kernel records whose handler failed.", health.HandlerFailed),
+            Labeled("packets_unattributed_total", "counter", "Packets the kernel program could not attribute to a flow.", "reason",
+                ("unparsed", health.UnparsedPackets), ("fragment", health.Fragments)),
+            Gauge("flow_map_entries", "Flows in the kernel's flow map at the last poll.", health.ActiveFlows),
+            Gauge("flow_map_capacity", "Entries the kernel's flow map holds (least recently used go first).", flowMapCapacity),
+            Counter("flow_map_evictions_total", "Flows the kernel evicted from a full map before the sensor read them out.", health.FlowsEvicted),
+            Counter("flows_created_total", "Flows the kernel program created.", health.FlowsCreated),
+            Gauge("flows_tracked", "Flows the sensor tracks.", table.Count),
+            new(SensorStatus.Prefix + "alerts_total", "counter", "Alerts raised, by rule.", [.. engine.AlertsByRule.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new MetricSample(pair.Value, "rule", pair.Key))]),
+            Labeled("alerts_suppressed_total", "counter", "Alerts not raised, by reason.", "reason",
+                ("allowlisted", Sum(suppressed.Allowlisted)), ("maintenance", Sum(suppressed.InMaintenance)), ("repeat", Sum(suppressed.Repeats))),
+            Counter("alerts_downgraded_total", "Alerts raised at a lower priority (engine outage).", Sum(suppressed.Downgraded)),
+            Counter("output_queue_dropped_total", "Records dropped because the output queue was full.", output.Dropped),
+            Counter("output_failures_total", "Records no writer could serialize.", output.Failed),
+            new(SensorStatus.Prefix + "sink_records_lost_total", "counter", "Records a sink could not deliver, by sink (for export: summed over its clients).", [.. output.Sinks.Select(sink => new MetricSample(sink.Lost, "sink", sink.Name))]),
+            Gauge("export_clients", "Clients connected to the export socket.", export?.Clients ?? 0),
+            Counter("export_clients_cut_loose_total", "Export clients disconnected for stalling.", export?.ClientsCutLoose ?? 0),
+            Counter("export_clients_refused_total", "Export connections refused at the client limit.", export?.ClientsRefused ?? 0),
+            Counter("metadata_cache_hits_total", "Container metadata answered from the cache.", hits),
+            Counter("metadata_cache_misses_total", "Container metadata the cache had to ask an engine for.", misses),
+            Counter("engine_answers_malformed_total", "Container engine answers that could not be read.", malformed),
+            Counter("engine_reconnects_total", "Reconnections to container engines.", reconnects),
+            Counter("baseline_save_failures_total", "Failed saves of the baselines to the state file.", baselineSaves?.SaveFailures ?? 0),
+        };
+        var status = new SensorStatus(DateTimeOffset.UtcNow, metrics);
+        Volatile.Write(ref latest, status);
+        return status;
+    }
+
+    private static ulong Sum(IReadOnlyDictionary<string, ulong> byRule) => byRule.Values.Aggregate(0UL, (sum, value) => sum + value);
+
+    private static MetricFamily Counter(string name, string help, double value) => new(SensorStatus.Prefix + name, "counter", help, [new(value)]);
+
+    private static MetricFamily Gauge(string name, string help, double value) => new(SensorStatus.Prefix + name, "gauge", help, [new(value)]);
+
+    private static MetricFamily Labeled(string name, string type, string help, string label, params (string Value, double Count)[] samples) =>
+        new(SensorStatus.Prefix + name, type, help, [.. samples.Select(sample => new MetricSample(sample.Count, label, sample.Value))]);
+}

@@ -1,0 +1,20 @@
+namespace OneWaySensor.Cli.Output;
+
+/// <summary>
+/// One destination of the output stream. The pipeline hands each record to
+/// every sink in order, on its one writer thread; a sink never throws for a
+/// record it could not take, it counts it in <see cref="Lost"/>.
+/// </summary>
+internal interface IRecordSink : IDisposable
+{
+    /// <summary>The sink's metric label: "stdout", "output_file", "alerts_file", "export", "state".</summary>
+    string Name { get; }
+
+    /// <summary>Records this sink could not deliver (refused writes, a full client buffer).</summary>
+    long Lost { get; }
+
+    /// <param name="kind">What the record is.</param>
+    /// <param name="jsonLine">The record as one JSON line, newline included.</param>
+    /// <param name="record">The record itself, for sinks that index it (the alert history).</param>
+    void Write(RecordKind kind, ReadOnlySpan<byte> jsonLine, object record);
+}

@@ -1,0 +1,41 @@
+using System.Buffers;
+using System.Text.Json;
+using OneWaySensor.Alerts;
+using OneWaySensor.Containers;
+using OneWaySensor.Flows;
+
+namespace OneWaySensor.Output;
+
+/// <summary>
+/// A periodic flow summary as one JSON line: {"kind": "flow_summary", the
+/// workload, the remote endpoint, and the traffic of the interval}. Counts
+/// are of the interval only, so a consumer may add them up.
+/// </summary>
+public static class FlowSummaryJsonWriter
+{
+    public static void Write(FlowSummary summary, string? cgroupPath, ContainerIdentity? container, ContainerMetadata? metadata, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        json.WriteStartObject();
+        json.WriteString("kind", "flow_summary");
+        json.WriteString("time", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.IntervalEndUnixNs)));
+        json.WriteString("interval_start", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.IntervalStartUnixNs)));
+        ContainerJsonWriter.WriteWorkload(json, summary.CgroupId, cgroupPath, container, metadata);
+        json.WriteStartObject("remote");
+        json.WriteString("proto", AlertJsonWriter.ProtocolName(summary.Protocol));
+        json.WriteString("addr", FlowAddress.ToIPAddress(summary.RemoteAddress, summary.IpVersion).ToString());
+        json.WriteNumber("port", summary.RemotePort);
+        json.WriteEndObject();
+        json.WriteNumber("flows", summary.Flows);
+        json.WriteNumber("tx_packets", summary.Tx.Packets);
+        json.WriteNumber("rx_packets", summary.Rx.Packets);
+        json.WriteNumber("tx_ip_bytes", summary.Tx.IpBytes);
+        json.WriteNumber("rx_ip_bytes", summary.Rx.IpBytes);
+        json.WriteNumber("tx_payload_bytes", summary.Tx.PayloadBytes);
+        json.WriteNumber("rx_payload_bytes", summary.Rx.PayloadBytes);
+        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.FirstSeenUnixNs)));
+        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.LastSeenUnixNs)));
+        json.WriteEndObject();
+    }
+}

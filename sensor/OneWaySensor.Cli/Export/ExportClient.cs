@@ -7,8 +7,9 @@ namespace OneWaySensor.Cli.Export;
 
 /// <summary>
 /// One sidecar connected to the export socket. Records wait in a pipe of at
-/// most <c>capacity</c> bytes while a task of the client's own sends them,
-/// so a slow reader never holds up the sensor: a record that does not fit
+/// most <c>capacity</c> bytes while a thread of the client's own sends them
+/// with blocking sends (a stalled client's sends must not occupy, nor wait
+/// for, the shared thread pool), so a slow reader never holds up the sensor: a record that does not fit
 /// is dropped for this client alone and counted, and once there is room
 /// again the client first receives a health record saying how many it
 /// missed. A client whose buffer stays full for the stall timeout, taking
@@ -17,10 +18,12 @@ namespace OneWaySensor.Cli.Export;
 internal sealed class ExportClient
 {
     private readonly Socket socket;
-    private readonly Pipe pipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+    // no pause threshold: the bound is counted here; the writer wakes the sender inline, not through the pool
+    private readonly Pipe pipe = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly long capacity;
     private readonly long stallTimeoutTicks;
-    private readonly Task sending;
+    private readonly Thread sender;
+    private readonly TaskCompletionSource sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long pending;
     private long fullSinceTicks;
     private long missedSinceNotice;
@@ -32,7 +35,8 @@ internal sealed class ExportClient
         Id = id;
         this.capacity = capacity;
         stallTimeoutTicks = (long)(stallTimeout.TotalSeconds * Stopwatch.Frequency);
-        sending = Task.Run(SendAllAsync);
+        sender = new Thread(SendAll) { IsBackground = true, Name = $"ows-export-{id}" };
+        sender.Start();
     }
 
     public long Id { get; }
@@ -88,19 +92,19 @@ internal sealed class ExportClient
     {
         Close();
         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-        await sending.ConfigureAwait(false);
+        await sent.Task.ConfigureAwait(false);
     }
 
     /// <summary>At shutdown: sends what is queued (for at most <paramref name="timeout"/>), then disconnects.</summary>
     public async Task DrainAndCloseAsync(TimeSpan timeout)
     {
         await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-        if (await Task.WhenAny(sending, Task.Delay(timeout)).ConfigureAwait(false) != sending)
+        if (await Task.WhenAny(sent.Task, Task.Delay(timeout)).ConfigureAwait(false) != sent.Task)
         {
             Close();
         }
 
-        await sending.ConfigureAwait(false);
+        await sent.Task.ConfigureAwait(false);
     }
 
     private bool Fits(long length) => Interlocked.Read(ref pending) + length <= capacity;
@@ -146,21 +150,20 @@ internal sealed class ExportClient
         }
     }
 
-    private async Task SendAllAsync()
+    private void SendAll()
     {
         PipeReader reader = pipe.Reader;
         try
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+                ReadResult result = reader.ReadAsync().AsTask().GetAwaiter().GetResult();
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 foreach (ReadOnlyMemory<byte> segment in buffer)
                 {
-                    int sent = 0;
-                    while (sent < segment.Length)
+                    for (int done = 0; done < segment.Length;)
                     {
-                        sent += await socket.SendAsync(segment[sent..], SocketFlags.None).ConfigureAwait(false);
+                        done += socket.Send(segment.Span[done..]);
                     }
 
                     Interlocked.Add(ref pending, -segment.Length);
@@ -181,7 +184,8 @@ internal sealed class ExportClient
         finally
         {
             Close();
-            await reader.CompleteAsync().ConfigureAwait(false);
+            reader.Complete();
+            sent.TrySetResult();
         }
     }
 }

@@ -18,8 +18,10 @@ namespace OneWaySensor.Cli.Output;
 /// is queued here, written once as a JSON line stamped with its place in the
 /// stream ("seq"), and handed to every sink: stdout, the output and alerts
 /// files, the alert history, the sidecar export. Producers never wait:
-/// records queue in a bounded channel and one task enriches and writes them;
-/// a record that finds the queue full is dropped and counted.
+/// records queue in a bounded channel and one thread of its own enriches and
+/// writes them (sinks write synchronously; on the thread pool they would
+/// starve the export's senders); a record that finds the queue full is
+/// dropped and counted.
 /// </summary>
 internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 {
@@ -39,7 +41,7 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> line = new(4096);
     private readonly long[] written = new long[RecordKinds.All.Length];
     private readonly CancellationTokenSource stopping = new();
-    private readonly Task writer;
+    private readonly Thread writer;
     private long sequence;
     private long dropped;
     private long failed;
@@ -50,7 +52,8 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         this.enricher = enricher;
         this.cgroups = cgroups;
         this.cachedMetadata = cachedMetadata;
-        writer = Task.Run(WriteAllAsync);
+        writer = new Thread(WriteAll) { IsBackground = true, Name = "ows-output" };
+        writer.Start();
     }
 
     public IReadOnlyList<IRecordSink> Sinks => sinks;
@@ -83,12 +86,12 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
-        if (!writer.Wait(TimeSpan.FromSeconds(10)))
+        if (!writer.Join(TimeSpan.FromSeconds(10)))
         {
             await stopping.CancelAsync(); // an engine that never answers must not hold shutdown
+            writer.Join();
         }
 
-        await writer.ConfigureAwait(false);
         stopping.Dispose();
         foreach (IRecordSink sink in sinks)
         {
@@ -104,29 +107,38 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         }
     }
 
-    private async Task WriteAllAsync()
+    private void WriteAll()
     {
-        await foreach (object record in queue.Reader.ReadAllAsync())
+        ChannelReader<object> records = queue.Reader;
+        while (records.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            try
+            while (records.TryRead(out object? record))
             {
-                object enriched = record is Alert alert ? await EnrichAsync(alert) : record;
-                RecordKind kind = Serialize(enriched);
-                Stamp();
-                foreach (IRecordSink sink in sinks)
-                {
-                    sink.Write(kind, line.WrittenSpan, enriched);
-                }
+                Write(record);
+            }
+        }
+    }
 
-                Interlocked.Increment(ref written[(int)kind]);
-            }
-#pragma warning disable CA1031 // one bad record must not end the output for every later one
-            catch (Exception error)
-#pragma warning restore CA1031
+    private void Write(object record)
+    {
+        try
+        {
+            object enriched = record is Alert alert ? Enrich(alert) : record;
+            RecordKind kind = Serialize(enriched);
+            Stamp();
+            foreach (IRecordSink sink in sinks)
             {
-                Interlocked.Increment(ref failed);
-                FirstFailure ??= error;
+                sink.Write(kind, line.WrittenSpan, enriched);
             }
+
+            Interlocked.Increment(ref written[(int)kind]);
+        }
+#pragma warning disable CA1031 // one bad record must not end the output for every later one
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref failed);
+            FirstFailure ??= error;
         }
     }
 
@@ -179,11 +191,12 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         line.Write("\n"u8);
     }
 
-    private async ValueTask<Alert> EnrichAsync(Alert alert)
+    /// <summary>Waits for the engine on this thread only; the stream behind it waits, the sensor does not.</summary>
+    private Alert Enrich(Alert alert)
     {
         try
         {
-            return await enricher.EnrichAsync(alert, stopping.Token);
+            return enricher.EnrichAsync(alert, stopping.Token).AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {

@@ -65,7 +65,7 @@ public sealed class SensorEndToEndTests
 
             // the alerts file holds the same lines as stdout, in order
             string[] filed = File.ReadAllLines(alertsFile);
-            Assert.Equal(sensor.Stdout.Where(line => line.StartsWith("{\"kind\":\"alert\"", StringComparison.Ordinal)), filed);
+            Assert.Equal(sensor.Stdout.Where(line => line.Contains(",\"kind\":\"alert\",", StringComparison.Ordinal)), filed);
         }
         finally
         {

@@ -51,7 +51,7 @@ internal static class RunCommand
     /// <summary>The failure to show the user, unwrapping the host's aggregate of stop failures.</summary>
     private static Exception? UserFacing(Exception error) => error switch
     {
-        SensorException or IOException or UnauthorizedAccessException or OneWaySensor.Detection.Baseline.BaselineStoreException => error,
+        SensorException or IOException or UnauthorizedAccessException or OneWaySensor.Detection.Baseline.BaselineStoreException or State.StateException => error,
         AggregateException aggregate => aggregate.InnerExceptions.Select(UserFacing).FirstOrDefault(inner => inner is not null),
         _ => null,
     };

@@ -67,6 +67,12 @@ internal sealed partial class SensorService(
         engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet);
+        if (options.Metrics is not null)
+        {
+            // before the programs load: a port in use fails start-up with nothing attached
+            metrics = Health.MetricsServer.Listen(MetricsEndpoint.Parse(options.Metrics).EndPoint!, () => status?.Latest);
+        }
+
         OpenBaselines();
         IAlertSink alerts = output;
         if (detection.AutoIsolate.Count > 0)
@@ -103,11 +109,6 @@ internal sealed partial class SensorService(
         if (!string.IsNullOrEmpty(options.ControlSocket))
         {
             control = Control.ControlServer.Listen(options.ControlSocket, this);
-        }
-
-        if (options.Metrics is not null)
-        {
-            metrics = Health.MetricsServer.Listen(MetricsEndpoint.Parse(options.Metrics).EndPoint!, () => status.Latest);
         }
 
         if (options.DurationSeconds > 0)
@@ -255,6 +256,11 @@ internal sealed partial class SensorService(
         if (watchdog is not null)
         {
             await watchdog.DisposeAsync();
+        }
+
+        if (metrics is not null)
+        {
+            await metrics.DisposeAsync();
         }
 
         source?.Dispose();

@@ -2,10 +2,12 @@
 # Makes ready what the container tests need: a Docker engine (started by
 # hand, since no service manager runs here), Podman, and busybox-static for
 # the test image. Installs with apt what is missing. Needs root; without it
-# it says so and the container tests skip (or fail under CI=true).
+# it says so and the container tests skip (or fail under CI=true). The export
+# tests decode with python3-msgpack (a decoder independent of the sensor's) and
+# drive `top` in tmux.
 set -euo pipefail
 
-packages=(docker.io podman busybox-static iptables)
+packages=(docker.io podman busybox-static iptables python3-msgpack tmux)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test-services: not root: the kernel and container tests will skip" >&2

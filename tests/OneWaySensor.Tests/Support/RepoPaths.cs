@@ -14,6 +14,9 @@ internal static class RepoPaths
 
     public static string TrafficGenerator => Path.Combine(Out, "owsgen");
 
+    /// <summary>A script of tests/tools.</summary>
+    public static string TestTool(string name) => Path.GetFullPath(Path.Combine(Out, "..", "tests", "tools", name));
+
     public static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
             .Split(':')

@@ -21,6 +21,18 @@ internal sealed class SensorProcess : IDisposable
 
     public IReadOnlyCollection<string> Stdout => stdout;
 
+    public int Pid => process.Id;
+
+    /// <summary>The control socket this sensor was given (empty when the test chose its own).</summary>
+    public string ControlSocket { get; private init; } = string.Empty;
+
+    /// <summary>The sensor's resident memory now, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        string line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     /// <summary>A control socket path of the test's own.</summary>
     public static string ControlSocketFor(Guid id) => Path.Combine(Path.GetTempPath(), $"ows-control-{id:N}.sock");
 
@@ -39,6 +51,7 @@ internal sealed class SensorProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        string controlSocket = string.Empty;
         if (arguments.Length > 0 && arguments[0] == "run")
         {
             // tests keep alerts and baselines in memory: the host's state file under /var/lib is not theirs to write
@@ -49,11 +62,12 @@ internal sealed class SensorProcess : IDisposable
             if (!arguments.Any(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal)))
             {
                 start.ArgumentList.Add("--set");
-                start.ArgumentList.Add($"Sensor:ControlSocket={ControlSocketFor(Guid.NewGuid())}");
+                controlSocket = ControlSocketFor(Guid.NewGuid());
+                start.ArgumentList.Add($"Sensor:ControlSocket={controlSocket}");
             }
         }
 
-        return new SensorProcess(Process.Start(start)!);
+        return new SensorProcess(Process.Start(start)!) { ControlSocket = controlSocket };
     }
 
     /// <summary>Waits for a stderr line containing <paramref name="text"/>; fails with the stderr seen so far.</summary>

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using OneWaySensor.Configuration;
 
 namespace OneWaySensor.Cli.Control;
 
@@ -7,6 +9,13 @@ namespace OneWaySensor.Cli.Control;
 internal static class ControlClient
 {
     private const int MaxAnswerChars = 16 << 20;
+
+    /// <summary>The `--control-socket` option of every command that asks the running sensor.</summary>
+    public static Option<string> SocketOption() => new("--control-socket")
+    {
+        Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})",
+        DefaultValueFactory = _ => SensorOptions.DefaultControlSocket,
+    };
 
     /// <exception cref="ControlUnreachable">No sensor answers on <paramref name="path"/>.</exception>
     public static async Task<string> AskAsync(string path, string request, CancellationToken cancellation)

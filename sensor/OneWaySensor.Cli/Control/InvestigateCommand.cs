@@ -16,7 +16,7 @@ internal static class InvestigateCommand
     public static Command Build()
     {
         var container = new Argument<string>("container") { Description = "a container name, id or unique id prefix (12+ hex digits), or a cgroup path" };
-        var socket = new Option<string>("--control-socket") { Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})", DefaultValueFactory = _ => SensorOptions.DefaultControlSocket };
+        var socket = ControlClient.SocketOption();
         var engineSockets = new Option<string[]>("--engine-socket") { Description = "a Docker Engine API socket that names containers; repeat for several", AllowMultipleArgumentsPerToken = false };
         var command = new Command("investigate", "Print what the running sensor knows of a container: runtime and exec events, destinations, flows, alerts.") { container, socket, engineSockets };
         command.SetAction(async (result, cancellation) =>

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OneWaySensor.Cli.Control;
-using OneWaySensor.Configuration;
 
 namespace OneWaySensor.Cli.Health;
 
@@ -12,7 +11,7 @@ internal static class StatusCommand
 {
     public static Command Build()
     {
-        var socket = new Option<string>("--control-socket") { Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})", DefaultValueFactory = _ => SensorOptions.DefaultControlSocket };
+        var socket = ControlClient.SocketOption();
         var json = new Option<bool>("--json") { Description = "print the status as one JSON document" };
         var command = new Command("status", "Print the running sensor's health: records by kind, losses, map occupancy, alerts per rule, sink drops, cache hits.") { socket, json };
         command.SetAction(async (result, cancellation) => await RunAsync(result.GetValue(socket)!, result.GetValue(json), cancellation));

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OneWaySensor.Cli.Control;
-using OneWaySensor.Configuration;
 
 namespace OneWaySensor.Cli.Top;
 
@@ -16,7 +15,7 @@ internal static class TopCommand
 {
     public static Command Build()
     {
-        var socket = new Option<string>("--control-socket") { Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})", DefaultValueFactory = _ => SensorOptions.DefaultControlSocket };
+        var socket = ControlClient.SocketOption();
         var interval = Commands.Bounded("--interval", "milliseconds between refreshes (default 1000)", 100, 60_000);
         var iterations = Commands.Bounded("--iterations", "stop after this many refreshes (default: until Ctrl-C)", 1, int.MaxValue);
         var command = new Command("top", "A live table of containers: tx/rx bytes and packets, one-way flows and active alerts, refreshed each second.") { socket, interval, iterations };

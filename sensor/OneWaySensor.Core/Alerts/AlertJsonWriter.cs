@@ -128,14 +128,21 @@ public static class AlertJsonWriter
         json.WriteNumber("remote_port", flow.Key.RemotePort);
         json.WriteString("initiator", flow.Initiator == FlowInitiator.Local ? "local" : "remote");
         json.WriteString("conn_state", ConnStateClassifier.Classify(flow).ToZeekString());
-        json.WriteNumber("tx_payload_bytes", flow.Tx.PayloadBytes);
-        json.WriteNumber("rx_payload_bytes", flow.Rx.PayloadBytes);
-        json.WriteNumber("tx_packets", flow.Tx.Packets);
-        json.WriteNumber("rx_packets", flow.Rx.Packets);
-        json.WriteNumber("tx_ip_bytes", flow.Tx.IpBytes);
-        json.WriteNumber("rx_ip_bytes", flow.Rx.IpBytes);
-        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.FirstSeenUnixNs)));
-        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(flow.LastSeenUnixNs)));
+        WriteTraffic(json, flow.Tx, flow.Rx, flow.FirstSeenUnixNs, flow.LastSeenUnixNs);
+    }
+
+    /// <summary>The counters and times of a flow or of a flow summary, named alike in both.</summary>
+    public static void WriteTraffic(Utf8JsonWriter json, FlowCounters tx, FlowCounters rx, long firstSeenUnixNs, long lastSeenUnixNs)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.WriteNumber("tx_payload_bytes", tx.PayloadBytes);
+        json.WriteNumber("rx_payload_bytes", rx.PayloadBytes);
+        json.WriteNumber("tx_packets", tx.Packets);
+        json.WriteNumber("rx_packets", rx.Packets);
+        json.WriteNumber("tx_ip_bytes", tx.IpBytes);
+        json.WriteNumber("rx_ip_bytes", rx.IpBytes);
+        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(firstSeenUnixNs)));
+        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(lastSeenUnixNs)));
     }
 
     public static string ProtocolName(FlowProtocol protocol) => protocol switch

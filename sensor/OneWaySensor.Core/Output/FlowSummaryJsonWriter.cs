@@ -28,14 +28,7 @@ public static class FlowSummaryJsonWriter
         json.WriteNumber("port", summary.RemotePort);
         json.WriteEndObject();
         json.WriteNumber("flows", summary.Flows);
-        json.WriteNumber("tx_packets", summary.Tx.Packets);
-        json.WriteNumber("rx_packets", summary.Rx.Packets);
-        json.WriteNumber("tx_ip_bytes", summary.Tx.IpBytes);
-        json.WriteNumber("rx_ip_bytes", summary.Rx.IpBytes);
-        json.WriteNumber("tx_payload_bytes", summary.Tx.PayloadBytes);
-        json.WriteNumber("rx_payload_bytes", summary.Rx.PayloadBytes);
-        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.FirstSeenUnixNs)));
-        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.LastSeenUnixNs)));
+        AlertJsonWriter.WriteTraffic(json, summary.Tx, summary.Rx, summary.FirstSeenUnixNs, summary.LastSeenUnixNs);
         json.WriteEndObject();
     }
 }

@@ -8,16 +8,17 @@ namespace OneWaySensor.Cli.Export;
 /// <summary>
 /// One sidecar connected to the export socket. Records wait in a pipe of at
 /// most <c>capacity</c> bytes while a thread of the client's own sends them
-/// with blocking sends (a stalled client's sends must not occupy, nor wait
-/// for, the shared thread pool), so a slow reader never holds up the sensor: a record that does not fit
-/// is dropped for this client alone and counted, and once there is room
-/// again the client first receives a health record saying how many it
-/// missed. A client whose buffer stays full for the stall timeout, taking
-/// nothing, is disconnected.
+/// with blocking sends (a stalled client's sends must neither occupy nor
+/// wait for the shared thread pool), so a slow reader never holds up the
+/// sensor: a record that does not fit is dropped for this client alone and
+/// counted, and once there is room again the client first receives a
+/// health record saying how many it missed. A client whose buffer stays
+/// full for the stall timeout, taking nothing, is disconnected.
 /// </summary>
 internal sealed class ExportClient
 {
     private readonly Socket socket;
+
     // no pause threshold: the bound is counted here; the writer wakes the sender inline, not through the pool
     private readonly Pipe pipe = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly long capacity;

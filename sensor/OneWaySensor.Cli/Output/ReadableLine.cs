@@ -25,7 +25,7 @@ internal static class ReadableLine
             "health" => Health(record),
             "isolation" => $"{Workload(record)} {Text(record, "action")}",
             _ when kind.StartsWith("process_", StringComparison.Ordinal) => $"{Workload(record)} {Process(record)}",
-            _ when kind.StartsWith("container_", StringComparison.Ordinal) => $"{Container(record)}{(Text(record, "command") is string command ? $" {command}" : string.Empty)}",
+            _ when kind.StartsWith("container_", StringComparison.Ordinal) || kind.StartsWith("exec_", StringComparison.Ordinal) || kind.StartsWith("network_", StringComparison.Ordinal) => $"{Container(record)}{(Text(record, "command") is string command ? $" {command}" : string.Empty)}",
             _ => record.GetRawText(),
         };
         return Escape($"{time} {kind,-18} {details}");

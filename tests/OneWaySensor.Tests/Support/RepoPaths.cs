@@ -10,6 +10,14 @@ internal static class RepoPaths
         .GetCustomAttributes<AssemblyMetadataAttribute>()
         .First(attribute => attribute.Key == "NativeOutDir").Value!;
 
+    /// <summary>The read-only shared material (../shared), as the test project was built against it.</summary>
+    public static string Shared { get; } = Path.GetFullPath(typeof(RepoPaths).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .First(attribute => attribute.Key == "SharedDir").Value!);
+
+    /// <summary>Zeek's regression traces and verdicts.</summary>
+    public static string ZeekData => Path.Combine(Shared, "data", "zeek");
+
     public static string SensorBinary => Path.Combine(Out, "onewaysensor");
 
     public static string TrafficGenerator => Path.Combine(Out, "owsgen");

@@ -35,7 +35,11 @@ public struct IpLayer
     /// <summary>The IP header and everything after it: IPv4 total length, IPv6 payload length + 40.</summary>
     public uint IpBytes;
 
-    /// <summary>Transport payload: TCP segment data, UDP data (UDP length - 8), ICMP data after its 8-byte header; 0 for unknown transports.</summary>
+    /// <summary>
+    /// Transport payload: TCP segment data, UDP data (UDP length - 8), ICMP data after its 8-byte header; 0 for unknown transports.
+    /// A fragment counts its own share, so a datagram's fragments add up to its payload: the first its data after the transport
+    /// header, a later one all its bytes.
+    /// </summary>
     public uint PayloadBytes;
 
     /// <summary>TCP flags (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).</summary>
@@ -52,8 +56,14 @@ public struct IpLayer
     public uint FragmentOffset;
     public uint FragmentId;
 
-    /// <summary>Checksums as found, when the parser was asked to verify them (IPv4 header; TCP, UDP, ICMP over the captured bytes).</summary>
+    /// <summary>
+    /// Checksums as found, when the parser was asked to verify them (IPv4 header; TCP, UDP, ICMP over the captured bytes).
+    /// Checked when every checksum the layer has was computed (not for a segment cut by the snap length, nor a fragment's),
+    /// or when one was found wrong (a wrong IPv4 header checksum shows even on a fragment).
+    /// </summary>
     public bool ChecksumChecked;
+
+    /// <summary>Checked, and no checksum was found wrong.</summary>
     public bool ChecksumValid;
 
     /// <summary>What this layer's payload carried, when it carried the next layer.</summary>

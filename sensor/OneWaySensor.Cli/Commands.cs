@@ -19,6 +19,7 @@ internal static class Commands
         root.Subcommands.Add(History.AlertsCommand.Build());
         root.Subcommands.Add(Export.TailCommand.Build());
         root.Subcommands.Add(ConfigCommand.Build());
+        root.Subcommands.Add(Replay.ReplayCommand.Build());
         return root;
     }
 
@@ -67,6 +68,9 @@ internal static class Commands
                 return text;
             },
         };
+        var source = new Option<string?>("--source") { Description = "where flows come from: auto (eBPF, else pcap, saying why), ebpf or pcap (default auto)" };
+        source.AcceptOnlyFromAmong("auto", "ebpf", "pcap");
+        var captureInterface = new Option<string?>("--interface") { Description = "the interface the pcap source captures on (default any)" };
         var state = new Option<string?>("--state") { Description = $"the SQLite file of alert history and baselines (default {SensorOptions.DefaultStatePath}; '' keeps them in memory)" };
         var outputFile = new Option<string?>("--output-file") { Description = "also append every record, as JSON lines, to this file (rotated by size)" };
         var settings = new Option<string[]>("--set")
@@ -77,7 +81,7 @@ internal static class Commands
 
         var run = new Command("run", "Load the eBPF programs, watch every cgroup's flows and emit alerts and events as JSON lines on stdout (and to the configured sinks).")
         {
-            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents, export, metrics, state, outputFile, settings,
+            config, alerts, window, duration, pollInterval, flowMapEntries, engineSockets, noEngine, hostProcessEvents, export, metrics, state, outputFile, source, captureInterface, settings,
         };
         run.SetAction(async (result, cancellation) =>
         {
@@ -92,7 +96,9 @@ internal static class Commands
                 result.GetValue(export),
                 result.GetValue(metrics),
                 result.GetValue(state),
-                result.GetValue(outputFile));
+                result.GetValue(outputFile),
+                result.GetValue(source),
+                result.GetValue(captureInterface));
             return await RunCommand.ExecuteAsync(result.GetValue(config), result.GetValue(settings) ?? [], overrides, cancellation);
         });
         return run;
@@ -139,7 +145,9 @@ internal sealed record CommandLineOverrides(
     string? ExportSocket = null,
     string? Metrics = null,
     string? StatePath = null,
-    string? OutputFile = null)
+    string? OutputFile = null,
+    string? Source = null,
+    string? CaptureInterface = null)
 {
     public void ApplyTo(SensorOptions options)
     {
@@ -154,5 +162,7 @@ internal sealed record CommandLineOverrides(
         options.Metrics = Metrics ?? options.Metrics;
         options.StatePath = StatePath ?? options.StatePath;
         options.OutputFile = OutputFile ?? options.OutputFile;
+        options.Source = Source ?? options.Source;
+        options.CaptureInterface = CaptureInterface ?? options.CaptureInterface;
     }
 }

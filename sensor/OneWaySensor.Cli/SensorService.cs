@@ -51,6 +51,7 @@ internal sealed partial class SensorService(
     private ulong outputFailuresReported;
     private ulong outputLossReported;
     private EbpfFlowSource? source;
+    private OneWaySensor.Pcap.PcapLiveSource? pcap;
     private DetectionEngine? engine;
     private Timer? watchdog;
     private ulong lostReported;
@@ -62,8 +63,22 @@ internal sealed partial class SensorService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        string cgroupRoot = Preflight.Run(warning => LogWarning(warning));
-        cgroups = new CgroupDirectory(cgroupRoot);
+        // eBPF where it can run; otherwise, unless told eBPF only, the pcap fallback, saying why
+        string? cgroupRoot = null;
+        string? ebpfProblem = null;
+        if (options.Source != "pcap")
+        {
+            try
+            {
+                cgroupRoot = Preflight.Run(warning => LogWarning(warning));
+            }
+            catch (SensorException error) when (options.Source == "auto")
+            {
+                ebpfProblem = error.Message;
+            }
+        }
+
+        cgroups = new CgroupDirectory(cgroupRoot ?? CgroupDirectory.FindRoot() ?? "/sys/fs/cgroup");
         engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet);
@@ -75,10 +90,14 @@ internal sealed partial class SensorService(
 
         OpenBaselines();
         IAlertSink alerts = output;
-        if (detection.AutoIsolate.Count > 0)
+        if (detection.AutoIsolate.Count > 0 && cgroupRoot is not null)
         {
             autoIsolator = new Isolation.AutoIsolator(output, detection.AutoIsolate, cgroupRoot, logger);
             alerts = autoIsolator;
+        }
+        else if (detection.AutoIsolate.Count > 0)
+        {
+            LogWarning("Detection:AutoIsolate is set, but isolation needs the eBPF source: alerts will not isolate");
         }
 
         alertTally = new Top.AlertTally(alerts);
@@ -103,9 +122,17 @@ internal sealed partial class SensorService(
         }
 
         nextHealthUnixNs = now + options.HealthSeconds * UnixTime.NanosecondsPerSecond;
-        source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
-        status = new Health.StatusCollector(source, table, engine, output, engines, export, baselineSaves, options.FlowMapEntries);
-        source.Start(cgroupRoot);
+        if (cgroupRoot is not null)
+        {
+            EbpfFlowSource ebpf = source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
+            status = new Health.StatusCollector(() => Health.StatusCollector.Ebpf(ebpf, options.FlowMapEntries), table, engine, output, engines, export, baselineSaves);
+            source.Start(cgroupRoot);
+        }
+        else
+        {
+            StartPcap(ebpfProblem);
+        }
+
         if (!string.IsNullOrEmpty(options.ControlSocket))
         {
             control = Control.ControlServer.Listen(options.ControlSocket, this);
@@ -118,11 +145,38 @@ internal sealed partial class SensorService(
 
         watchdog = new Timer(_ => Watch(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
         string engineSockets = engines.Sockets.Count == 0 ? "none" : string.Join(", ", engines.Sockets);
-        LogReady(cgroupRoot, options.WindowSeconds, options.FlowMapEntries, engineSockets);
+        if (cgroupRoot is not null)
+        {
+            LogReady(cgroupRoot, options.WindowSeconds, options.FlowMapEntries, engineSockets);
+        }
+        else
+        {
+            LogReadyPcap(options.CaptureInterface, options.WindowSeconds, engineSockets);
+        }
+
         string sinkNames = string.Join(", ", output.Sinks.Select(sink => sink.Name));
         LogSinks(sinkNames, options.Persisted ? options.StatePath! : "memory only", export?.Path ?? "off", options.Metrics ?? "off");
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The pcap fallback on <see cref="SensorOptions.CaptureInterface"/>; its failure names why eBPF was not used either.</summary>
+    private void StartPcap(string? ebpfProblem)
+    {
+        long second = UnixTime.NanosecondsPerSecond;
+        try
+        {
+            pcap = OneWaySensor.Pcap.PcapLiveSource.Open(options.CaptureInterface, table, options.PollIntervalMilliseconds * 1_000_000L, options.EffectiveIdleTimeoutSeconds * second, AfterPoll);
+        }
+        catch (OneWaySensor.Pcap.CaptureException error)
+        {
+            throw new SensorException(ebpfProblem is null ? error.Message : $"{ebpfProblem}; the pcap fallback failed too: {error.Message}");
+        }
+
+        OneWaySensor.Pcap.PcapLiveSource live = pcap;
+        status = new Health.StatusCollector(() => Health.StatusCollector.Pcap(live), table, engine!, output!, engines!, export, baselineSaves);
+        LogFallback(ebpfProblem ?? "Sensor:Source is pcap", options.CaptureInterface);
+        pcap.Start();
     }
 
     /// <summary>
@@ -188,9 +242,10 @@ internal sealed partial class SensorService(
             metrics = null;
         }
 
-        if (source is not null)
+        pcap?.Stop();
+        if (source is not null || pcap is not null)
         {
-            source.Stop();
+            source?.Stop();
 
             // the source's thread has ended: the last summary and health record go out with everything queued
             long now = UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
@@ -203,7 +258,7 @@ internal sealed partial class SensorService(
                 LogBaselineSaveFailed(baselineSaves.SaveFailures, baselineSaves.LastError ?? "unknown");
             }
 
-            EbpfSourceHealth health = source.Health();
+            EbpfSourceHealth health = source?.Health() ?? default;
             LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.UnparsedPackets, health.Fragments, output?.Dropped ?? 0);
         }
 
@@ -264,6 +319,7 @@ internal sealed partial class SensorService(
         }
 
         source?.Dispose();
+        pcap?.Dispose();
         baselineStore?.Dispose();
         if (output is not null)
         {
@@ -379,7 +435,10 @@ internal sealed partial class SensorService(
         engine!.Evaluate(table, nowUnixNs);
         processes.Sweep(nowUnixNs);
         EmitPeriodic(nowUnixNs);
-        ReportLoss(source!.Health());
+        if (source is not null)
+        {
+            ReportLoss(source.Health());
+        }
     }
 
     private void ReportLoss(EbpfSourceHealth health)
@@ -432,7 +491,7 @@ internal sealed partial class SensorService(
             LogMalformedEngineAnswers(malformed);
         }
 
-        if (source?.Failure is Exception failure)
+        if ((source?.Failure ?? pcap?.Failure) is Exception failure)
         {
             LogSourceFailed(failure.Message);
             Environment.ExitCode = Program.Failure;
@@ -480,6 +539,12 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "the eBPF source stopped: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "sensor ready: pcap source capturing on {Interface}; window {WindowSeconds} s; container engines: {Engines}")]
+    private partial void LogReadyPcap(string @interface, int windowSeconds, string engines);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "eBPF not used ({Reason}): falling back to the pcap source on {Interface}; flows are the host's, without processes or cgroups")]
+    private partial void LogFallback(string reason, string @interface);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the flow source stopped: {Reason}")]
     private partial void LogSourceFailed(string reason);
 }

@@ -76,8 +76,10 @@ public sealed class CaptureReader : IDisposable
         return Open(device, $"capture interface {interfaceName}", new DeviceConfiguration
         {
             Snaplen = snapLength,
+
+            // not immediate mode: on Linux it makes an idle read wait for ever, and the
+            // source must wake to poll; packets come at the latest after the 100 ms timeout
             ReadTimeout = 100,
-            Immediate = true,
             BufferSize = bufferBytes,
             TimestampResolution = TimestampResolution.Nanosecond,
         });

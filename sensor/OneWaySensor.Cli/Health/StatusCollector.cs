@@ -15,14 +15,13 @@ namespace OneWaySensor.Cli.Health;
 /// the metrics endpoint, the control socket and the health records.
 /// </summary>
 internal sealed class StatusCollector(
-    EbpfFlowSource source,
+    Func<IEnumerable<MetricFamily>> sourceMetrics,
     FlowTable table,
     DetectionEngine engine,
     OutputPipeline output,
     ContainerEngines containers,
     ExportServer? export,
-    BaselinePersistence? baselineSaves,
-    int flowMapCapacity)
+    BaselinePersistence? baselineSaves)
 {
     private readonly long startedTicks = Stopwatch.GetTimestamp();
     private readonly long[] lastWritten = new long[RecordKinds.All.Length];
@@ -38,7 +37,6 @@ internal sealed class StatusCollector(
         long now = Stopwatch.GetTimestamp();
         double seconds = Math.Max(Stopwatch.GetElapsedTime(lastTicks, now).TotalSeconds, 1e-3);
         lastTicks = now;
-        EbpfSourceHealth health = source.Health();
         var (malformed, reconnects, hits, misses) = containers.Totals();
         SuppressionCounters suppressed = engine.Suppressions;
 
@@ -52,21 +50,12 @@ internal sealed class StatusCollector(
             lastWritten[(int)kind] = written;
         }
 
-        var metrics = new List<MetricFamily>
-        {
+        List<MetricFamily> metrics =
+        [
             Gauge("uptime_seconds", "Seconds since the sensor started.", Math.Round(Stopwatch.GetElapsedTime(startedTicks, now).TotalSeconds, 3)),
             new(SensorStatus.Prefix + "records_total", "counter", "Records written to the output stream, by kind.", records),
             new(SensorStatus.Prefix + "records_per_second", "gauge", "Records written per second since the last snapshot, by kind.", rates),
-            Labeled("kernel_records_lost_total", "counter", "Kernel data lost, by reason: ring buffer full, flow map full, flows evicted or restarted, records skipped, ring corrupt.", "reason",
-                ("ring_buffer_full", health.RingBufferFull), ("flow_map_full", health.FlowUpdateFailed), ("flows_evicted", health.FlowsEvicted),
-                ("flows_restarted", health.FlowsRestarted), ("records_skipped", health.RecordsSkipped), ("ring_corrupt", health.RingCorrupt)),
-            Counter("record_handler_failures_total", "Kernel records whose handler failed.", health.HandlerFailed),
-            Labeled("packets_unattributed_total", "counter", "Packets the kernel program could not attribute to a flow.", "reason",
-                ("unparsed", health.UnparsedPackets), ("fragment", health.Fragments)),
-            Gauge("flow_map_entries", "Flows in the kernel's flow map at the last poll.", health.ActiveFlows),
-            Gauge("flow_map_capacity", "Entries the kernel's flow map holds (least recently used go first).", flowMapCapacity),
-            Counter("flow_map_evictions_total", "Flows the kernel evicted from a full map before the sensor read them out.", health.FlowsEvicted),
-            Counter("flows_created_total", "Flows the kernel program created.", health.FlowsCreated),
+            .. sourceMetrics(),
             Gauge("flows_tracked", "Flows the sensor tracks.", table.Count),
             new(SensorStatus.Prefix + "alerts_total", "counter", "Alerts raised, by rule.", [.. engine.AlertsByRule.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new MetricSample(pair.Value, "rule", pair.Key))]),
             Labeled("alerts_suppressed_total", "counter", "Alerts not raised, by reason.", "reason",
@@ -83,10 +72,42 @@ internal sealed class StatusCollector(
             Counter("engine_answers_malformed_total", "Container engine answers that could not be read.", malformed),
             Counter("engine_reconnects_total", "Reconnections to container engines.", reconnects),
             Counter("baseline_save_failures_total", "Failed saves of the baselines to the state file.", baselineSaves?.SaveFailures ?? 0),
-        };
+        ];
         var status = new SensorStatus(DateTimeOffset.UtcNow, metrics);
         Volatile.Write(ref latest, status);
         return status;
+    }
+
+    /// <summary>The eBPF source's figures: kernel losses, the flow map's occupancy and evictions.</summary>
+    public static IEnumerable<MetricFamily> Ebpf(EbpfFlowSource source, int flowMapCapacity)
+    {
+        EbpfSourceHealth health = source.Health();
+        return
+        [
+            Labeled("kernel_records_lost_total", "counter", "Kernel data lost, by reason: ring buffer full, flow map full, flows evicted or restarted, records skipped, ring corrupt.", "reason",
+                ("ring_buffer_full", health.RingBufferFull), ("flow_map_full", health.FlowUpdateFailed), ("flows_evicted", health.FlowsEvicted),
+                ("flows_restarted", health.FlowsRestarted), ("records_skipped", health.RecordsSkipped), ("ring_corrupt", health.RingCorrupt)),
+            Counter("record_handler_failures_total", "Kernel records whose handler failed.", health.HandlerFailed),
+            Labeled("packets_unattributed_total", "counter", "Packets the kernel program could not attribute to a flow.", "reason",
+                ("unparsed", health.UnparsedPackets), ("fragment", health.Fragments)),
+            Gauge("flow_map_entries", "Flows in the kernel's flow map at the last poll.", health.ActiveFlows),
+            Gauge("flow_map_capacity", "Entries the kernel's flow map holds (least recently used go first).", flowMapCapacity),
+            Counter("flow_map_evictions_total", "Flows the kernel evicted from a full map before the sensor read them out.", health.FlowsEvicted),
+            Counter("flows_created_total", "Flows the kernel program created.", health.FlowsCreated),
+        ];
+    }
+
+    /// <summary>The pcap source's figures: packets read, skipped by reason, dropped by libpcap.</summary>
+    public static IEnumerable<MetricFamily> Pcap(OneWaySensor.Pcap.PcapLiveSource source)
+    {
+        OneWaySensor.Pcap.CaptureCounters counts = source.Counters;
+        return
+        [
+            Counter("capture_packets_total", "Packets the capture delivered.", counts.Packets),
+            Labeled("capture_packets_skipped_total", "counter", "Captured packets not accounted to a flow, by reason.", "reason",
+                ("not_ip", counts.NotIp), ("truncated", counts.Truncated), ("malformed", counts.Malformed), ("unknown_link_type", counts.UnknownLinkType)),
+            Counter("capture_packets_dropped_total", "Packets libpcap dropped before the sensor read them.", source.Dropped),
+        ];
     }
 
     private static ulong Sum(IReadOnlyDictionary<string, ulong> byRule) => byRule.Values.Aggregate(0UL, (sum, value) => sum + value);

@@ -52,6 +52,15 @@ public sealed class SensorOptions
     /// <summary>Also emit process exec and exit events of host processes, not only of containers'.</summary>
     public bool HostProcessEvents { get; set; }
 
+    /// <summary>
+    /// Where flows come from: "auto" (eBPF where it can run, else the pcap
+    /// fallback, saying why), "ebpf" (fail when it cannot) or "pcap".
+    /// </summary>
+    public string Source { get; set; } = "auto";
+
+    /// <summary>The interface the pcap source captures on ("any": every interface, on Linux).</summary>
+    public string CaptureInterface { get; set; } = "any";
+
     /// <summary>The sidecar export of every record as MessagePack on a Unix socket.</summary>
     public ExportOptions Export { get; set; } = new();
 
@@ -104,6 +113,8 @@ public sealed class SensorOptions
             ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null)
             ?? Range(nameof(MetadataWaitMilliseconds), MetadataWaitMilliseconds, 0, 60_000)
             ?? ValidateSockets()
+            ?? (Source is "auto" or "ebpf" or "pcap" ? null : Problem(nameof(Source), $"must be auto, ebpf or pcap, got '{Source}'"))
+            ?? (string.IsNullOrWhiteSpace(CaptureInterface) ? Problem(nameof(CaptureInterface), "must name an interface, e.g. any or eth0") : null)
             ?? Export.Validate(Range, Problem)
             ?? (Metrics is not null && MetricsEndpoint.Parse(Metrics) is { Error: string metricsProblem } ? Problem(nameof(Metrics), metricsProblem) : null)
             ?? (StatePath is not null && StatePath.Contains('\0', StringComparison.Ordinal) ? Problem(nameof(StatePath), "must be a file path") : null)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Replay speed, side by side in one run: the sensor's `replay` against
+# tshark's flow accounting (the closest peer) and tcpdump's bare read (the
+# floor), on the same capture, interleaved (A B C A B C ...), REPS rounds.
+# Prints median, min and max seconds and packets per second for each, and
+# the ratios to the sensor. Usage: bench/replay/run.sh [FLOWS] [REPS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+flows=${1:-20000}
+reps=${2:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for tool in tshark tcpdump; do
+	command -v "$tool" >/dev/null || { echo "replay bench: $tool is not installed (apt-get install tshark tcpdump)" >&2; exit 1; }
+done
+[ -x out/onewaysensor ] || { echo "replay bench: out/onewaysensor is not built: run make" >&2; exit 1; }
+
+capture="$work/bench.pcap"
+python3 bench/replay/make-capture.py "$capture" "$flows"
+packets=$(tcpdump -r "$capture" -nn 2>/dev/null | wc -l)
+
+declare -A times
+run() { # name command...
+	local name=$1
+	shift
+	local start end
+	start=$(date +%s.%N)
+	"$@" >/dev/null 2>&1
+	end=$(date +%s.%N)
+	times[$name]+="$(echo "$end - $start" | bc) "
+}
+
+for _ in $(seq "$reps"); do
+	run sensor out/onewaysensor replay "$capture" --flows /dev/null
+	run tshark tshark -r "$capture" -q -z conv,tcp -z conv,udp
+	run tcpdump tcpdump -r "$capture" -w /dev/null
+done
+
+stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f %.3f", a[int((NR+1)/2)], a[1], a[NR]}'; }
+echo "capture: $packets packets, $flows flows, $(du -h "$capture" | cut -f1); $reps rounds, interleaved"
+read -r sensor_median _ <<<"$(echo "${times[sensor]}" | stats)"
+printf '%-8s %10s %8s %8s %14s %10s\n' tool median_s min_s max_s packets_per_s vs_sensor
+for name in sensor tshark tcpdump; do
+	read -r median min max <<<"$(echo "${times[$name]}" | stats)"
+	printf '%-8s %10s %8s %8s %14.0f %10.2f\n' "$name" "$median" "$min" "$max" "$(echo "$packets / $median" | bc -l)" "$(echo "$median / $sensor_median" | bc -l)"
+done

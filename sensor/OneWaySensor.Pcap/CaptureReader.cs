@@ -28,8 +28,11 @@ public sealed class CaptureException(string message, Exception? inner = null) : 
 /// </summary>
 public sealed class CaptureReader : IDisposable
 {
+    private static readonly TimeSpan IdleNap = TimeSpan.FromMilliseconds(5);
+
     private readonly PcapDevice device;
     private readonly string name;
+    private bool live;
 
     private CaptureReader(PcapDevice device, string name)
     {
@@ -73,16 +76,20 @@ public sealed class CaptureReader : IDisposable
             throw new CaptureException($"capture interface {interfaceName}: no such interface");
         }
 
-        return Open(device, $"capture interface {interfaceName}", new DeviceConfiguration
+        CaptureReader reader = Open(device, $"capture interface {interfaceName}", new DeviceConfiguration
         {
             Snaplen = snapLength,
-
-            // not immediate mode: on Linux it makes an idle read wait for ever, and the
-            // source must wake to poll; packets come at the latest after the 100 ms timeout
             ReadTimeout = 100,
+            Immediate = true,
             BufferSize = bufferBytes,
             TimestampResolution = TimestampResolution.Nanosecond,
         });
+
+        // an idle blocking read on Linux can wait past its timeout for ever, and the source must
+        // wake to poll: read without blocking, and nap briefly when nothing is there
+        device.NonBlockingMode = true;
+        reader.live = true;
+        return reader;
     }
 
     /// <summary>
@@ -123,7 +130,12 @@ public sealed class CaptureReader : IDisposable
                 packet = new CapturedPacket((seconds * 1_000_000_000) + nanoseconds, new ReadOnlySpan<byte>((void*)data, (int)captured), wire);
                 return true;
             case 0:
-                return false; // a live capture's timeout
+                if (live)
+                {
+                    Thread.Sleep(IdleNap);
+                }
+
+                return false; // nothing yet on a live interface
             case -2:
                 ended = true;
                 return false;

@@ -18,6 +18,7 @@ namespace OneWaySensor.Connections;
 public sealed class ConnectionTracker(Action<ConnectionRecord> finished, ConnectionVisitor? closing = null)
 {
     private const long Second = 1_000_000_000;
+    private const byte NoNextHeader = 59;
 
     private readonly Dictionary<ConnectionKey, int> index = [];
     private readonly Stack<int> free = new();
@@ -53,6 +54,11 @@ public sealed class ConnectionTracker(Action<ConnectionRecord> finished, Connect
         {
             LaterFragments++;
             return;
+        }
+
+        if (layer.Protocol == NoNextHeader)
+        {
+            return; // an IPv6 packet with nothing in it (a Teredo bubble): Zeek makes no connection of it
         }
 
         (ConnectionKey key, bool fromOriginator) = KeyOf(layer);

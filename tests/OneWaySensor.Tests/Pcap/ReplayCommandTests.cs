@@ -31,10 +31,10 @@ public sealed class ReplayCommandTests : IDisposable
         ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["replay", capture, "--window", "2", "--flows", flowsFile]);
         Assert.True(result.ExitCode == 0, result.Stderr);
 
-        // the one-way sender alerts (one_way_flow, and beacon for its regular contacts); the echo never does
+        // the one-way sender alerts, once per window of capture time; the echo never does
         List<JsonElement> alerts = [.. result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
         Assert.All(alerts, alert => Assert.Equal("10.0.0.2", alert.GetProperty("flow").GetProperty("remote_addr").GetString()));
-        JsonElement alert = Assert.Single(alerts, alert => alert.GetProperty("rule").GetString() == "one_way_flow");
+        JsonElement alert = alerts.First(alert => alert.GetProperty("rule").GetString() == "one_way_flow");
         Assert.Equal("10.0.0.2", alert.GetProperty("flow").GetProperty("remote_addr").GetString());
         Assert.Equal(9999, alert.GetProperty("flow").GetProperty("remote_port").GetInt32());
         DateTimeOffset alertTime = alert.GetProperty("time").GetDateTimeOffset();

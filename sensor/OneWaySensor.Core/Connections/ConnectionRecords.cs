@@ -1,3 +1,4 @@
+using OneWaySensor.Detection.Scoring;
 using OneWaySensor.Flows;
 
 namespace OneWaySensor.Connections;
@@ -50,55 +51,11 @@ public static class ConnectionRecords
 
     private static string TcpConnState(in Connection connection, string history)
     {
-        EndpointState orig = connection.Orig.State;
-        EndpointState resp = connection.Resp.State;
-        bool origInactive = orig is EndpointState.Inactive or EndpointState.Partial;
-        bool respInactive = resp is EndpointState.Inactive or EndpointState.Partial;
-        if (resp == EndpointState.Reset)
-        {
-            bool nothingSent = connection.Orig.Size(connection.Resp) == 0 && connection.Resp.Size(connection.Orig) == 0;
-            if (orig is EndpointState.SynSent or EndpointState.SynAckSent || (orig == EndpointState.Reset && nothingSent))
-            {
-                return "REJ";
-            }
-
-            return origInactive ? "RSTRH" : "RSTR";
-        }
-
-        if (orig == EndpointState.Reset)
-        {
-            if (respInactive)
-            {
-                return IsSynThenReset(history) ? "RSTOS0" : "OTH";
-            }
-
-            return "RSTO";
-        }
-
-        if (resp == EndpointState.Closed && orig == EndpointState.Closed)
-        {
-            return "SF";
-        }
-
-        if (orig == EndpointState.Closed)
-        {
-            return respInactive ? "SH" : "S2";
-        }
-
-        if (resp == EndpointState.Closed)
-        {
-            return origInactive ? "SHR" : "S3";
-        }
-
-        if (orig == EndpointState.SynSent && resp == EndpointState.Inactive)
-        {
-            return "S0";
-        }
-
-        return orig == EndpointState.Established && resp == EndpointState.Established ? "S1" : "OTH";
+        bool noPayload = connection.Orig.Size(connection.Resp) == 0 && connection.Resp.Size(connection.Orig) == 0;
+        return ZeekConnState.Tcp(connection.Orig.State, connection.Resp.State, noPayload, IsSynThenReset(history)).ToZeekString();
     }
 
-    /// <summary>History "^?S[^HAFGIQ]*R.*": a SYN, then a RST before any handshake, ack, FIN or other sign of life.</summary>
+    /// <summary>History "^?S[^HAFGIQ]*R": a SYN, then a RST before any handshake, ack, FIN or other sign of life.</summary>
     private static bool IsSynThenReset(string history)
     {
         int i = history.StartsWith('^') ? 1 : 0;

@@ -1,3 +1,4 @@
+using OneWaySensor.Connections;
 using OneWaySensor.Flows;
 
 namespace OneWaySensor.Detection.Scoring;
@@ -44,75 +45,16 @@ public static class ConnStateClassifier
 
     private static ConnState ClassifyTcp(in ConnSide orig, in ConnSide resp)
     {
-        TcpEndpointState os = TcpEndpoint.Infer(orig, resp, isOrig: true);
-        TcpEndpointState rs = TcpEndpoint.Infer(orig, resp, isOrig: false);
+        EndpointState os = TcpEndpoint.Infer(orig, resp, isOrig: true);
+        EndpointState rs = TcpEndpoint.Infer(orig, resp, isOrig: false);
 
-        // Zeek counts a side seen only midstream as inactive
-        bool originatorInactive = os is TcpEndpointState.Inactive or TcpEndpointState.Partial;
-        bool responderInactive = rs is TcpEndpointState.Inactive or TcpEndpointState.Partial;
-
-        if (rs == TcpEndpointState.Reset)
-        {
-            // as Zeek: a reset that answers an unanswered SYN, or resets from
-            // both sides with no payload either way, is a rejection
-            if (os is TcpEndpointState.SynSent or TcpEndpointState.SynAckSent
-                || (os == TcpEndpointState.Reset && orig.PayloadBytes == 0 && resp.PayloadBytes == 0))
-            {
-                return ConnState.REJ;
-            }
-
-            return originatorInactive ? ConnState.RSTRH : ConnState.RSTR;
-        }
-
-        if (os == TcpEndpointState.Reset)
-        {
-            if (responderInactive)
-            {
-                // Zeek asks its history for "^?S[^HAFGIQ]*R": the originator's
-                // SYN and later RST with no ACK or FIN of its own between. The
-                // flags say only that the originator sent a SYN, a RST and no
-                // FIN (a FIN cannot follow a RST, so any FIN came between and
-                // fails Zeek's pattern too). An originator ACK is not held
-                // against it: with no order, the ACK may ride on the RST
-                // itself, as it does on most RSTs. Without a SYN it is a
-                // midstream abort: OTH, as in Zeek.
-                return orig.Has(TcpFlags.Syn) && !orig.Has(TcpFlags.Fin) ? ConnState.RSTOS0 : ConnState.OTH;
-            }
-
-            // the responder answered (SYN-ACK seen); the originator aborted.
-            // Zeek's RSTO does not ask whether the handshake completed, so a
-            // half-open scan (SYN, SYN-ACK, RST) is RSTO in both.
-            return ConnState.RSTO;
-        }
-
-        if (os == TcpEndpointState.Closed && rs == TcpEndpointState.Closed)
-        {
-            return ConnState.SF;
-        }
-
-        if (os == TcpEndpointState.Closed)
-        {
-            // Zeek does not check for the SYN its documentation of SH
-            // mentions; neither does this: a midstream originator FIN with
-            // a silent responder is SH too
-            return responderInactive ? ConnState.SH : ConnState.S2;
-        }
-
-        if (rs == TcpEndpointState.Closed)
-        {
-            return originatorInactive ? ConnState.SHR : ConnState.S3;
-        }
-
-        if (os == TcpEndpointState.SynSent && rs == TcpEndpointState.Inactive)
-        {
-            return ConnState.S0;
-        }
-
-        if (os == TcpEndpointState.Established && rs == TcpEndpointState.Established)
-        {
-            return ConnState.S1;
-        }
-
-        return ConnState.OTH;
+        // Zeek asks its history for "^?S[^HAFGIQ]*R": the originator's SYN and
+        // later RST with no ACK or FIN of its own between. The flags say only
+        // that the originator sent a SYN, a RST and no FIN (a FIN cannot follow
+        // a RST, so any FIN came between and fails Zeek's pattern too). An
+        // originator ACK is not held against it: with no order, the ACK may
+        // ride on the RST itself, as it does on most RSTs.
+        bool synThenReset = orig.Has(TcpFlags.Syn) && !orig.Has(TcpFlags.Fin);
+        return ZeekConnState.Tcp(os, rs, orig.PayloadBytes == 0 && resp.PayloadBytes == 0, synThenReset);
     }
 }

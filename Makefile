@@ -3,6 +3,7 @@
 #   make test       build, make the container engines ready, run every test (kernel and container tests need root)
 #   make run        build, then run the sensor on its defaults (needs root)
 #   make bench      build, then run the BenchmarkDotNet suite
+#   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -38,10 +39,10 @@ HOST       := $(OUT)/onewaysensor
 DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) Directory.Build.props Directory.Packages.props global.json
 
 # Debian package that provides each tool the build needs.
-DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3
+DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench clean
+.PHONY: all deps native host test run bench bench-replay clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -104,6 +105,12 @@ run: all
 
 bench: all
 	$(Q)$(DOTNET) run --project bench/OneWaySensor.Bench -c Release -- --filter '*' $(BENCH_ARGS)
+
+# pcap replay speed against tshark's flow accounting and tcpdump's bare read (installs tshark and bc when missing)
+bench-replay: all
+	$(Q)for p in tshark bc; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
+	$(Q)bench/replay/run.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Replay speed, side by side in one run: the sensor's `replay` against
-# tshark's flow accounting (the closest peer) and tcpdump's bare read (the
-# floor), on the same capture, interleaved (A B C A B C ...), REPS rounds.
+# Replay speed, side by side in one run: the sensor's `replay` (with its
+# detections, and flow accounting alone) against tshark's flow accounting
+# (the closest peer) and tcpdump's bare read (the floor), on the same
+# capture, interleaved (A B C D A B C D ...), REPS rounds. Whole commands:
+# .NET start-up and JIT are in the sensor's figures.
 # Prints median, min and max seconds and packets per second for each, and
 # the ratios to the sensor. Usage: bench/replay/run.sh [FLOWS] [REPS]
 set -euo pipefail
@@ -33,6 +35,7 @@ run() { # name command...
 
 for _ in $(seq "$reps"); do
 	run sensor out/onewaysensor replay "$capture" --flows /dev/null
+	run flows out/onewaysensor replay "$capture" --flows /dev/null --no-detections
 	run tshark tshark -r "$capture" -q -z conv,tcp -z conv,udp
 	run tcpdump tcpdump -r "$capture" -w /dev/null
 done
@@ -41,7 +44,7 @@ stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%.3
 echo "capture: $packets packets, $flows flows, $(du -h "$capture" | cut -f1); $reps rounds, interleaved"
 read -r sensor_median _ <<<"$(echo "${times[sensor]}" | stats)"
 printf '%-8s %10s %8s %8s %14s %10s\n' tool median_s min_s max_s packets_per_s vs_sensor
-for name in sensor tshark tcpdump; do
+for name in sensor flows tshark tcpdump; do
 	read -r median min max <<<"$(echo "${times[$name]}" | stats)"
 	printf '%-8s %10s %8s %8s %14.0f %10.2f\n' "$name" "$median" "$min" "$max" "$(echo "$packets / $median" | bc -l)" "$(echo "$median / $sensor_median" | bc -l)"
 done

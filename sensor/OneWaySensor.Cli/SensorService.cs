@@ -52,6 +52,7 @@ internal sealed partial class SensorService(
     private ulong outputLossReported;
     private EbpfFlowSource? source;
     private OneWaySensor.Pcap.PcapLiveSource? pcap;
+    private ContainerAddresses? addresses;
     private DetectionEngine? engine;
     private Timer? watchdog;
     private ulong lostReported;
@@ -101,7 +102,8 @@ internal sealed partial class SensorService(
         }
 
         alertTally = new Top.AlertTally(alerts);
-        workloads = new WorkloadDirectory(cgroups, engines);
+        addresses = cgroupRoot is null ? new ContainerAddresses(engines) : null;
+        workloads = new WorkloadDirectory(cgroups, engines, addresses);
         engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alertTally, baselines, baselineSaves);
         engines.Start(runtimeEvent =>
         {
@@ -166,7 +168,7 @@ internal sealed partial class SensorService(
         long second = UnixTime.NanosecondsPerSecond;
         try
         {
-            pcap = OneWaySensor.Pcap.PcapLiveSource.Open(options.CaptureInterface, table, options.PollIntervalMilliseconds * 1_000_000L, options.EffectiveIdleTimeoutSeconds * second, AfterPoll);
+            pcap = OneWaySensor.Pcap.PcapLiveSource.Open(options.CaptureInterface, table, options.PollIntervalMilliseconds * 1_000_000L, options.EffectiveIdleTimeoutSeconds * second, AfterPoll, addresses);
         }
         catch (OneWaySensor.Pcap.CaptureException error)
         {
@@ -258,8 +260,16 @@ internal sealed partial class SensorService(
                 LogBaselineSaveFailed(baselineSaves.SaveFailures, baselineSaves.LastError ?? "unknown");
             }
 
-            EbpfSourceHealth health = source?.Health() ?? default;
-            LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.UnparsedPackets, health.Fragments, output?.Dropped ?? 0);
+            if (source is not null)
+            {
+                EbpfSourceHealth health = source.Health();
+                LogStopped(table.Count, engine?.AlertsRaised ?? 0, health.Lost, health.RingBufferFull, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.UnparsedPackets, health.Fragments, output?.Dropped ?? 0);
+            }
+            else if (pcap is not null)
+            {
+                OneWaySensor.Pcap.CaptureCounters counts = pcap.Counters;
+                LogStoppedPcap(table.Count, engine?.AlertsRaised ?? 0, counts.Packets, counts.NotIp, counts.Skipped, pcap.Dropped, output?.Dropped ?? 0);
+            }
         }
 
         if (output is not null)
@@ -508,6 +518,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, restarted {Restarted}, records skipped {Skipped}); packets not attributed to a flow: unparsed {Unparsed}, later fragments {Fragments}; output records dropped {OutputDropped}")]
     private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong restarted, ulong skipped, ulong unparsed, ulong fragments, long outputDropped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: capture closed; {Flows} flows tracked, {Alerts} alerts; packets {Packets}, not IP {NotIp}, skipped (truncated, malformed, unknown link type) {Skipped}, dropped by libpcap {Dropped}; output records dropped {OutputDropped}")]
+    private partial void LogStoppedPcap(int flows, ulong alerts, ulong packets, ulong notIp, ulong skipped, ulong dropped, long outputDropped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
     private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);

@@ -86,6 +86,21 @@ public sealed class ContainerEngines : IAsyncDisposable
         return answers.FirstOrDefault(answer => answer is not null);
     }
 
+    /// <summary>The running container that holds <paramref name="address"/>, and its runtime, from any engine's memory.</summary>
+    public (ContainerMetadata Metadata, ContainerRuntime Runtime)? FindByAddress(System.Net.IPAddress address)
+    {
+        foreach ((string socket, _, ContainerMetadataCache cache) in engines)
+        {
+            if (cache.FindByAddress(address) is ContainerMetadata found)
+            {
+                // Podman serves the Docker Engine API too: its socket says which it is
+                return (found, socket.Contains("podman", StringComparison.Ordinal) ? ContainerRuntime.Podman : ContainerRuntime.Docker);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The container's recent runtime events, from whichever engine runs it.</summary>
     public IReadOnlyList<RuntimeEvent> RecentEvents(string id) =>
         engines.Select(engine => engine.Cache.RecentEvents(id)).FirstOrDefault(events => events.Count > 0) ?? [];

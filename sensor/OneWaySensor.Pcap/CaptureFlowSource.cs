@@ -18,7 +18,8 @@ public sealed class CaptureFlowSource(
     long idleTimeoutNs,
     Action<long> afterPoll,
     Action<ConnectionRecord>? finished = null,
-    bool verifyChecksums = false)
+    bool verifyChecksums = false,
+    IAddressAttribution? attribution = null)
 {
     private readonly List<FlowKey> idle = [];
     private ConnectionTracker? tracker;
@@ -116,5 +117,5 @@ public sealed class CaptureFlowSource(
     }
 
     /// <summary>A connection's cumulative counts into the flow table: at each poll, and one last time as it ends.</summary>
-    private void Observe(ref Connection connection) => table.Observe(ConnectionFlows.Sample(connection, cgroupId: 0));
+    private void Observe(ref Connection connection) => table.Observe(ConnectionFlows.Sample(connection, attribution));
 }

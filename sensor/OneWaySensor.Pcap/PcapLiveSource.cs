@@ -1,3 +1,4 @@
+using OneWaySensor.Connections;
 using OneWaySensor.Flows;
 
 namespace OneWaySensor.Pcap;
@@ -35,10 +36,10 @@ public sealed class PcapLiveSource : IDisposable
     public Exception? Failure => Volatile.Read(ref failure);
 
     /// <exception cref="CaptureException">The interface does not exist or cannot be opened (CAP_NET_RAW).</exception>
-    public static PcapLiveSource Open(string interfaceName, FlowTable table, long pollIntervalNs, long idleTimeoutNs, Action<long> afterPoll)
+    public static PcapLiveSource Open(string interfaceName, FlowTable table, long pollIntervalNs, long idleTimeoutNs, Action<long> afterPoll, IAddressAttribution? attribution = null)
     {
         CaptureReader reader = CaptureReader.OpenLive(interfaceName);
-        return new PcapLiveSource(reader, new CaptureFlowSource(table, pollIntervalNs, idleTimeoutNs, afterPoll), interfaceName);
+        return new PcapLiveSource(reader, new CaptureFlowSource(table, pollIntervalNs, idleTimeoutNs, afterPoll, attribution: attribution), interfaceName);
     }
 
     public void Start() => thread.Start();

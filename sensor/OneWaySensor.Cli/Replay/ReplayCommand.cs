@@ -27,7 +27,8 @@ internal static class ReplayCommand
         var window = Commands.Bounded("--window", "seconds a flow must send without receiving before it alerts (default 60)", 1, 86_400);
         var config = new Option<FileInfo?>("--config") { Description = "a config file whose \"Detection\" section tunes the rules" };
         var checksums = new Option<bool>("--verify-checksums") { Description = "drop segments whose checksum is wrong, as Zeek does without -C" };
-        var command = new Command("replay", "Run the detections over a capture file, on the capture's clock; alerts as JSON lines on stdout.") { file, flows, window, config, checksums };
+        var noDetections = new Option<bool>("--no-detections") { Description = "flow accounting only (with --flows): no rules are run" };
+        var command = new Command("replay", "Run the detections over a capture file, on the capture's clock; alerts as JSON lines on stdout.") { file, flows, window, config, checksums, noDetections };
         command.SetAction(async (result, cancellation) =>
         {
             SensorConfiguration configuration;
@@ -46,12 +47,12 @@ internal static class ReplayCommand
             }
 
             int windowSeconds = result.GetValue(window) ?? configuration.Sensor.WindowSeconds;
-            return Run(result.GetValue(file)!, result.GetValue(flows), windowSeconds, configuration.Detection, result.GetValue(checksums), cancellation);
+            return Run(result.GetValue(file)!, result.GetValue(flows), windowSeconds, configuration.Detection, result.GetValue(checksums), !result.GetValue(noDetections), cancellation);
         });
         return command;
     }
 
-    private static int Run(FileInfo capture, FileInfo? flowsFile, int windowSeconds, DetectionOptions detection, bool verifyChecksums, CancellationToken cancellation)
+    private static int Run(FileInfo capture, FileInfo? flowsFile, int windowSeconds, DetectionOptions detection, bool verifyChecksums, bool detect, CancellationToken cancellation)
     {
         using Stream stdout = Console.OpenStandardOutput();
         Stream? flowsOut = null;
@@ -75,7 +76,7 @@ internal static class ReplayCommand
                 table,
                 pollIntervalNs: Second,
                 idleTimeoutNs: Math.Max(2L * windowSeconds, 120) * Second,
-                afterPoll: now => engine.Evaluate(table, now),
+                afterPoll: detect ? now => engine.Evaluate(table, now) : _ => { },
                 finished: flowsOut is null ? null : record => WriteFlow(flowsOut, line, record),
                 verifyChecksums: verifyChecksums);
             using (CaptureReader reader = CaptureReader.OpenFile(capture.FullName))

@@ -162,6 +162,21 @@ public sealed class ContainerMetadataCache : IAsyncDisposable
     }
 
     /// <summary>The container's last runtime events, oldest first (a copy); empty when none are kept.</summary>
+    /// <summary>The running container with <paramref name="address"/> on one of its networks, from memory only.</summary>
+    public ContainerMetadata? FindByAddress(System.Net.IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        foreach (ContainerMetadata metadata in entries.Values)
+        {
+            if (!exitedAt.ContainsKey(metadata.Id) && metadata.Addresses.Contains(address))
+            {
+                return metadata;
+            }
+        }
+
+        return null;
+    }
+
     public IReadOnlyList<RuntimeEvent> RecentEvents(string id)
     {
         ArgumentNullException.ThrowIfNull(id);

@@ -71,6 +71,7 @@ internal static class DockerInspectParser
                 PodNamespace = labels.GetValueOrDefault("io.kubernetes.pod.namespace"),
                 KubernetesContainerName = labels.GetValueOrDefault("io.kubernetes.container.name"),
                 HealthcheckCommand = ReadHealthcheck(config, ref counters),
+                Addresses = ReadAddresses(networkSettings, ref counters),
             };
         }
     }
@@ -99,6 +100,34 @@ internal static class DockerInspectParser
             ["CMD", .. var command] when command.Count > 0 => string.Join(' ', command),
             _ => null,
         };
+    }
+
+    /// <summary>NetworkSettings.Networks.*.IPAddress and GlobalIPv6Address; empty strings (a stopped container) and nonsense are left out.</summary>
+    private static List<System.Net.IPAddress> ReadAddresses(JsonElement networkSettings, ref EngineClientCounters counters)
+    {
+        var addresses = new List<System.Net.IPAddress>();
+        if (networkSettings.ValueKind != JsonValueKind.Object || !JsonFields.TryGetObject(networkSettings, "Networks", out JsonElement networks, ref counters))
+        {
+            return addresses;
+        }
+
+        foreach (JsonProperty network in networks.EnumerateObject().Take(EngineLimits.MaxPorts))
+        {
+            if (network.Value.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            foreach (string field in new[] { "IPAddress", "GlobalIPv6Address" })
+            {
+                if (JsonFields.GetString(network.Value, field, ref counters) is { Length: > 0 } text && System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? address))
+                {
+                    addresses.Add(address);
+                }
+            }
+        }
+
+        return addresses;
     }
 
     private static Dictionary<string, string> ReadLabels(JsonElement config, ref EngineClientCounters counters)

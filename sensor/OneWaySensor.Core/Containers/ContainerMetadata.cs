@@ -40,4 +40,7 @@ public sealed record ContainerMetadata
     /// are not taken for a person's `docker exec`.
     /// </summary>
     public string? HealthcheckCommand { get; init; }
+
+    /// <summary>The container's addresses on its networks, as the engine reports them: how a capture names a container.</summary>
+    public IReadOnlyList<System.Net.IPAddress> Addresses { get; init; } = [];
 }

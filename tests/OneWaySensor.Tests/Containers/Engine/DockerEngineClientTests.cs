@@ -33,6 +33,7 @@ public sealed class DockerEngineClientTests
         Assert.Equal("ops@example.com", metadata.Labels["maintainer"]);
         PublishedPort[] ports = [new("tcp", 80, "0.0.0.0", 9999), new("tcp", 80, "::", 9999), new("udp", 53, "127.0.0.1", 5353)];
         Assert.Equal(ports, metadata.PublishedPorts);
+        Assert.Equal([System.Net.IPAddress.Parse("172.17.0.2")], metadata.Addresses);
         Assert.Equal([$"/containers/{WebId}/json"], engine.Requests);
         Assert.Equal(default, client.Counters);
     }

@@ -79,6 +79,9 @@ public sealed class CaptureReader : IDisposable
         CaptureReader reader = Open(device, $"capture interface {interfaceName}", new DeviceConfiguration
         {
             Snaplen = snapLength,
+
+            // as tcpdump: frames a bridge forwards between its ports reach the capture too
+            Mode = DeviceModes.Promiscuous,
             ReadTimeout = 100,
             Immediate = true,
             BufferSize = bufferBytes,

@@ -3,6 +3,7 @@
 #   make test       build, make the container engines ready, run every test (kernel and container tests need root)
 #   make run        build, then run the sensor on its defaults (needs root)
 #   make bench      build, then run the BenchmarkDotNet suite
+#   make bench-system  build, then measure the kernel overhead against the peers (root)
 #   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
 
 .DELETE_ON_ERROR:
@@ -42,7 +43,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-replay clean
+.PHONY: all deps native host test run bench bench-system bench-replay clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -103,8 +104,22 @@ test: all
 run: all
 	$(Q)$(HOST) run
 
-bench: all
+RECORD_LOOP := $(OUT)/record-loop
+
+$(RECORD_LOOP): bench/c/record-loop.c bpf/onewaysensor.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -Ibpf $< -o $@
+
+# the C floor for record parsing first, then the BenchmarkDotNet suite
+bench: all $(RECORD_LOOP)
+	$(Q)$(RECORD_LOOP) 256 && $(RECORD_LOOP) 4096
 	$(Q)$(DOTNET) run --project bench/OneWaySensor.Bench -c Release -- --filter '*' $(BENCH_ARGS)
+
+# kernel overhead of the sensor against no BPF, an empty cgroup_skb pair, bpftrace and tcpdump (root; installs the peers when missing)
+bench-system: all
+	$(Q)for p in iperf3 bpftrace jq bc; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
+	$(Q)bench/system/run.sh $(BENCH_ARGS)
 
 # pcap replay speed against tshark's flow accounting and tcpdump's bare read (installs tshark and bc when missing)
 bench-replay: all

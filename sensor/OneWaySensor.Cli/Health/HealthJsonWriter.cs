@@ -16,10 +16,10 @@ internal static class HealthJsonWriter
 
     public static void Write(SensorStatus status, IBufferWriter<byte> output)
     {
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", "health");
-        json.WriteString("time", OutputJson.FormatTime(status.Time));
+        OutputJson.WriteTime(json, "time", status.Time);
         json.WriteNumber("kernel_records_lost", status.Value("kernel_records_lost_total"));
         json.WriteNumber("sink_records_lost", status.Value("sink_records_lost_total") + status.Value("output_queue_dropped_total"));
         json.WriteNumber("flows_tracked", status.Value("flows_tracked"));
@@ -44,6 +44,7 @@ internal static class HealthJsonWriter
 
         json.WriteEndObject();
         json.WriteEndObject();
+        json.Flush();
     }
 
     public static string ToJson(SensorStatus status)

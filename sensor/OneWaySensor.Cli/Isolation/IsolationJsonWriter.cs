@@ -25,11 +25,11 @@ internal static class IsolationJsonWriter
     public static void Write(IsolationChange change, ContainerIdentity? container, string? containerName, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(change);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", "isolation");
         json.WriteString("action", change.Action == IsolationAction.Isolate ? "isolate" : "release");
-        json.WriteString("time", OutputJson.FormatTime(change.Time));
+        OutputJson.WriteTime(json, "time", change.Time);
         json.WriteString("reason", ReasonName(change.Reason));
         if (container is null)
         {
@@ -48,12 +48,13 @@ internal static class IsolationJsonWriter
         json.WriteNumber("id", change.CgroupId);
         json.WriteString("path", change.CgroupPath);
         json.WriteEndObject();
-        json.WriteString("isolated_since", OutputJson.FormatTime(change.IsolatedSince));
+        OutputJson.WriteTime(json, "isolated_since", change.IsolatedSince);
         json.WriteStartObject("dropped_packets");
         json.WriteNumber("egress", change.EgressDropped);
         json.WriteNumber("ingress", change.IngressDropped);
         json.WriteEndObject();
         json.WriteEndObject();
+        json.Flush();
     }
 
     public static string ReasonName(IsolationReason reason) => reason switch

@@ -30,7 +30,7 @@ internal static class TopRows
         using (var json = new Utf8JsonWriter(buffer, OutputJson.Options))
         {
             json.WriteStartObject();
-            json.WriteString("time", OutputJson.FormatTime(now));
+            OutputJson.WriteTime(json, "time", now);
             json.WriteStartArray("rows");
             foreach ((ulong cgroupId, CgroupTotals totals) in table.Cgroups)
             {

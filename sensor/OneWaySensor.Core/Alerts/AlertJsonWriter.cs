@@ -15,10 +15,10 @@ public static class AlertJsonWriter
     public static void Write(Alert alert, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", "alert");
-        json.WriteString("time", OutputJson.FormatTime(alert.Time));
+        OutputJson.WriteTime(json, "time", alert.Time);
         json.WriteString("rule", alert.Rule);
         json.WriteString("technique", Alert.Technique);
         json.WriteString("tactic", Alert.Tactic);
@@ -32,6 +32,7 @@ public static class AlertJsonWriter
         alert.Evidence.WriteTo(json);
         WriteResponse(json, alert);
         json.WriteEndObject();
+        json.Flush();
     }
 
     /// <summary>The ADS's response steps and what a responder verifies the alert with.</summary>
@@ -64,7 +65,7 @@ public static class AlertJsonWriter
             json.WriteNumber("flows", destination.Flows);
             json.WriteNumber("tx_payload_bytes", destination.Tx.PayloadBytes);
             json.WriteNumber("rx_payload_bytes", destination.Rx.PayloadBytes);
-            json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(destination.LastSeenUnixNs)));
+            OutputJson.WriteTime(json, "last_seen", UnixTime.ToDateTimeOffset(destination.LastSeenUnixNs));
             json.WriteEndObject();
         }
 
@@ -74,7 +75,7 @@ public static class AlertJsonWriter
         {
             json.WriteStartObject();
             json.WriteString("kind", runtimeEvent.KindName);
-            json.WriteString("time", OutputJson.FormatTime(runtimeEvent.Time));
+            OutputJson.WriteTime(json, "time", runtimeEvent.Time);
             if (runtimeEvent.Command is not null)
             {
                 json.WriteString("command", runtimeEvent.Command);
@@ -141,8 +142,8 @@ public static class AlertJsonWriter
         json.WriteNumber("rx_packets", rx.Packets);
         json.WriteNumber("tx_ip_bytes", tx.IpBytes);
         json.WriteNumber("rx_ip_bytes", rx.IpBytes);
-        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(firstSeenUnixNs)));
-        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(lastSeenUnixNs)));
+        OutputJson.WriteTime(json, "first_seen", UnixTime.ToDateTimeOffset(firstSeenUnixNs));
+        OutputJson.WriteTime(json, "last_seen", UnixTime.ToDateTimeOffset(lastSeenUnixNs));
     }
 
     public static string ProtocolName(FlowProtocol protocol) => protocol switch

@@ -17,7 +17,7 @@ public static class ConnectionJsonWriter
     public static void Write(ConnectionRecord record, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(record);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("proto", record.ProtocolName);
         json.WriteString("orig_addr", FlowAddress.ToIPAddress(record.Key.OrigAddress, record.Key.IpVersion).ToString());
@@ -32,9 +32,10 @@ public static class ConnectionJsonWriter
         json.WriteNumber("resp_ip_bytes", record.RespIpBytes);
         json.WriteString("conn_state", record.ConnState);
         json.WriteString("history", record.History);
-        json.WriteString("first_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(record.FirstSeenUnixNs)));
-        json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(record.LastSeenUnixNs)));
+        OutputJson.WriteTime(json, "first_seen", UnixTime.ToDateTimeOffset(record.FirstSeenUnixNs));
+        OutputJson.WriteTime(json, "last_seen", UnixTime.ToDateTimeOffset(record.LastSeenUnixNs));
         json.WriteEndObject();
+        json.Flush();
     }
 
     private static void WriteOptional(Utf8JsonWriter json, string name, ulong? value)

@@ -16,11 +16,11 @@ public static class FlowSummaryJsonWriter
     public static void Write(FlowSummary summary, string? cgroupPath, ContainerIdentity? container, ContainerMetadata? metadata, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", "flow_summary");
-        json.WriteString("time", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.IntervalEndUnixNs)));
-        json.WriteString("interval_start", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(summary.IntervalStartUnixNs)));
+        OutputJson.WriteTime(json, "time", UnixTime.ToDateTimeOffset(summary.IntervalEndUnixNs));
+        OutputJson.WriteTime(json, "interval_start", UnixTime.ToDateTimeOffset(summary.IntervalStartUnixNs));
         ContainerJsonWriter.WriteWorkload(json, summary.CgroupId, cgroupPath, container, metadata);
         json.WriteStartObject("remote");
         json.WriteString("proto", AlertJsonWriter.ProtocolName(summary.Protocol));
@@ -30,5 +30,6 @@ public static class FlowSummaryJsonWriter
         json.WriteNumber("flows", summary.Flows);
         AlertJsonWriter.WriteTraffic(json, summary.Tx, summary.Rx, summary.FirstSeenUnixNs, summary.LastSeenUnixNs);
         json.WriteEndObject();
+        json.Flush();
     }
 }

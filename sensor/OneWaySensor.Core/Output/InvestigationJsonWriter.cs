@@ -18,7 +18,7 @@ public static class InvestigationJsonWriter
         using var json = new Utf8JsonWriter(output, OutputJson.Options);
         json.WriteStartObject();
         json.WriteString("kind", "investigation");
-        json.WriteString("time", OutputJson.FormatTime(now));
+        OutputJson.WriteTime(json, "time", now);
         ContainerJsonWriter.WriteWorkload(json, workload.CgroupId, workload.CgroupPath, workload.Container, workload.Metadata);
 
         json.WriteStartArray("recent_runtime_events");
@@ -26,7 +26,7 @@ public static class InvestigationJsonWriter
         {
             json.WriteStartObject();
             json.WriteString("kind", runtimeEvent.KindName);
-            json.WriteString("time", OutputJson.FormatTime(runtimeEvent.Time));
+            OutputJson.WriteTime(json, "time", runtimeEvent.Time);
             json.WriteString("command", runtimeEvent.Command);
             json.WriteEndObject();
         }
@@ -36,7 +36,7 @@ public static class InvestigationJsonWriter
         foreach (Alert alert in investigation.RecentAlerts)
         {
             json.WriteStartObject();
-            json.WriteString("time", OutputJson.FormatTime(alert.Time));
+            OutputJson.WriteTime(json, "time", alert.Time);
             json.WriteString("rule", alert.Rule);
             json.WriteString("priority", alert.Priority.ToString().ToLowerInvariant());
             json.WriteString("summary", alert.Summary);
@@ -53,7 +53,7 @@ public static class InvestigationJsonWriter
             json.WriteNumber("port", destination.Port);
             json.WriteNumber("tx_payload_bytes", destination.Tx.PayloadBytes);
             json.WriteNumber("rx_payload_bytes", destination.Rx.PayloadBytes);
-            json.WriteString("last_seen", OutputJson.FormatTime(UnixTime.ToDateTimeOffset(destination.LastSeenUnixNs)));
+            OutputJson.WriteTime(json, "last_seen", UnixTime.ToDateTimeOffset(destination.LastSeenUnixNs));
             json.WriteStartArray("flows");
             foreach (FlowState flow in flows)
             {

@@ -11,10 +11,10 @@ public static class ProcessEventJsonWriter
     public static void Write(ProcessEvent processEvent, string? cgroupPath, ContainerIdentity? container, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(processEvent);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", processEvent.KindName);
-        json.WriteString("time", OutputJson.FormatTime(processEvent.Time));
+        OutputJson.WriteTime(json, "time", processEvent.Time);
         json.WriteStartObject("cgroup");
         json.WriteNumber("id", processEvent.CgroupId);
         json.WriteString("path", cgroupPath);
@@ -48,5 +48,6 @@ public static class ProcessEventJsonWriter
 
         json.WriteEndObject();
         json.WriteEndObject();
+        json.Flush();
     }
 }

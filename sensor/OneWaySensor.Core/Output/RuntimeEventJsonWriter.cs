@@ -10,10 +10,10 @@ public static class RuntimeEventJsonWriter
     public static void Write(RuntimeEvent runtimeEvent, ContainerMetadata? metadata, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(runtimeEvent);
-        using var json = new Utf8JsonWriter(output, OutputJson.Options);
+        Utf8JsonWriter json = OutputJson.Begin(output);
         json.WriteStartObject();
         json.WriteString("kind", runtimeEvent.KindName);
-        json.WriteString("time", OutputJson.FormatTime(runtimeEvent.Time));
+        OutputJson.WriteTime(json, "time", runtimeEvent.Time);
         json.WriteStartObject("container");
         json.WriteString("id", runtimeEvent.ContainerId);
         json.WriteString("name", runtimeEvent.ContainerName ?? metadata?.Name);
@@ -45,5 +45,6 @@ public static class RuntimeEventJsonWriter
         }
 
         json.WriteEndObject();
+        json.Flush();
     }
 }

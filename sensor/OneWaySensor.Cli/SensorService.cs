@@ -14,8 +14,9 @@ using OneWaySensor.Processes;
 namespace OneWaySensor.Cli;
 
 /// <summary>
-/// Wires the eBPF source, the flow table, the detections, the container
-/// engines and the output together. Loading and attaching happen in
+/// Wires the flow source (eBPF, or the pcap fallback where eBPF cannot run),
+/// the flow table, the detections, the container engines and the output
+/// together. Loading and attaching happen in
 /// <see cref="StartAsync"/>, so a failure stops start-up with one line;
 /// stopping detaches everything and writes what is queued.
 /// </summary>
@@ -555,7 +556,7 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor ready: pcap source capturing on {Interface}; window {WindowSeconds} s; container engines: {Engines}")]
     private partial void LogReadyPcap(string @interface, int windowSeconds, string engines);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "eBPF not used ({Reason}): falling back to the pcap source on {Interface}; flows are the host's, without processes or cgroups")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "eBPF not used ({Reason}): falling back to the pcap source on {Interface}; containers are named by address; no processes or cgroups")]
     private partial void LogFallback(string reason, string @interface);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "the flow source stopped: {Reason}")]

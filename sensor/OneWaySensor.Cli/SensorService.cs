@@ -83,7 +83,8 @@ internal sealed partial class SensorService(
         cgroups = new CgroupDirectory(cgroupRoot ?? CgroupDirectory.FindRoot() ?? "/sys/fs/cgroup");
         engines = new ContainerEngines(options.EffectiveContainerEngineSockets);
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
-        output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet);
+        addresses = cgroupRoot is null ? new ContainerAddresses(engines) : null;
+        output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet, addresses);
         if (options.Metrics is not null)
         {
             // before the programs load: a port in use fails start-up with nothing attached
@@ -103,7 +104,6 @@ internal sealed partial class SensorService(
         }
 
         alertTally = new Top.AlertTally(alerts);
-        addresses = cgroupRoot is null ? new ContainerAddresses(engines) : null;
         workloads = new WorkloadDirectory(cgroups, engines, addresses);
         engine = new DetectionEngine(options.WindowSeconds, detection, workloads, alertTally, baselines, baselineSaves);
         engines.Start(runtimeEvent =>

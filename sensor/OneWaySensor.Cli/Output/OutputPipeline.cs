@@ -37,6 +37,7 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     private readonly AlertEnricher enricher;
     private readonly ICgroupDirectory cgroups;
     private readonly Func<string, ContainerMetadata?> cachedMetadata;
+    private readonly ContainerAddresses? addressed;
     private readonly ArrayBufferWriter<byte> body = new(4096);
     private readonly ArrayBufferWriter<byte> line = new(4096);
     private readonly long[] written = new long[RecordKinds.All.Length];
@@ -46,8 +47,10 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     private long dropped;
     private long failed;
 
-    public OutputPipeline(IReadOnlyList<IRecordSink> sinks, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata)
+    /// <param name="addressed">Names the containers the pcap source found by address (their workload ids have no cgroup path).</param>
+    public OutputPipeline(IReadOnlyList<IRecordSink> sinks, AlertEnricher enricher, ICgroupDirectory cgroups, Func<string, ContainerMetadata?> cachedMetadata, ContainerAddresses? addressed = null)
     {
+        this.addressed = addressed;
         this.sinks = sinks;
         this.enricher = enricher;
         this.cgroups = cgroups;
@@ -163,8 +166,8 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
                 ProcessEventJsonWriter.Write(processEvent, path, CgroupPathParser.Parse(path), body);
                 return RecordKind.ProcessEvent;
             case FlowSummary summary:
-                string? summaryPath = cgroups.PathOf(summary.CgroupId);
-                ContainerIdentity? container = CgroupPathParser.Parse(summaryPath);
+                string? summaryPath = addressed?.IdentityOf(summary.CgroupId) is null ? cgroups.PathOf(summary.CgroupId) : null;
+                ContainerIdentity? container = addressed?.IdentityOf(summary.CgroupId) ?? CgroupPathParser.Parse(summaryPath);
                 FlowSummaryJsonWriter.Write(summary, summaryPath, container, container is null ? null : cachedMetadata(container.Id), body);
                 return RecordKind.FlowSummary;
             case Health.HealthRecord health:

@@ -27,7 +27,7 @@ public sealed class PcapContainerTests
         string sinkAddress = ContainerEngine.Expect(docker.Run(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", sink]), "docker inspect").Stdout.Trim();
         Assert.False(string.IsNullOrEmpty(sinkAddress), "the sink has a bridge address");
 
-        using var sensor = SensorProcess.Start("run", "--source", "pcap", "--interface", "docker0", "--engine-socket", "/var/run/docker.sock", "--window", Text(WindowSeconds), "--poll-interval", "200");
+        using var sensor = SensorProcess.Start("run", "--source", "pcap", "--interface", "docker0", "--engine-socket", "/var/run/docker.sock", "--window", Text(WindowSeconds), "--poll-interval", "200", "--set", "Sensor:FlowSummarySeconds=1");
         sensor.WaitForLog("sensor ready: pcap source capturing on docker0", TimeSpan.FromSeconds(30));
 
         // requests the sink reads and never answers, to a container the test made: one-way
@@ -45,6 +45,12 @@ public sealed class PcapContainerTests
         Assert.Equal(sinkAddress, alert.GetProperty("flow").GetProperty("remote_addr").GetString());
         Assert.Equal(8080, alert.GetProperty("flow").GetProperty("remote_port").GetInt32());
         Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
+
+        // the flow summaries name the container too
+        JsonElement summary = sensor.Stdout.Select(line => JsonDocument.Parse(line).RootElement)
+            .First(record => record.GetProperty("kind").GetString() == "flow_summary" && record.GetProperty("remote").GetProperty("addr").GetString() == sinkAddress);
+        Assert.Equal(appId, summary.GetProperty("container").GetProperty("id").GetString());
+        Assert.Equal(app, summary.GetProperty("container").GetProperty("name").GetString());
     }
 
     private static List<JsonElement> Alerts(SensorProcess sensor) =>

@@ -96,6 +96,25 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
         return (priority, before.Raised, before.Repeats, downgrade);
     }
 
+    /// <summary>
+    /// True when <see cref="Admit"/> would refuse the alert as the same traffic
+    /// as the last one, or as a repeat within its window; then it has been
+    /// refused already, every counter moved as <see cref="Admit"/> moves it,
+    /// and the rule need not build the candidate. False when the alert could
+    /// be raised: the caller builds it and asks <see cref="Admit"/>.
+    /// </summary>
+    public bool RefusesRepeat(string rule, AlertSubject subject, DestinationKey destination, long nowUnixNs, long activity)
+    {
+        if (!raised.TryGetValue((subject.Workload.CgroupId, rule, destination), out (long Last, int Raised, int Repeats, long Activity) before)
+            || (activity > before.Activity && nowUnixNs - before.Last >= windowNs))
+        {
+            return false;
+        }
+
+        // known and either unchanged or within its window: Admit can only refuse, so let it, with all its counting
+        return Admit(rule, subject, destination, AlertPriority.Low, nowUnixNs, activity) is null;
+    }
+
     /// <summary>Forgets gates older than a few windows, so memory follows the live destinations.</summary>
     public void Sweep(long nowUnixNs)
     {

@@ -23,6 +23,7 @@ public sealed class DetectionEngine
     private readonly long windowNs;
     private readonly DetectionOptions options;
     private readonly IWorkloadDirectory workloads;
+    private readonly List<(DestinationKey Destination, Workload Workload)> refusedFailures = [];
     private readonly IAlertSink sink;
     private readonly AlertGate gate;
     private readonly Scoring.BeaconScorer beaconScorer;
@@ -79,6 +80,7 @@ public sealed class DetectionEngine
         Group(table, nowUnixNs);
         Learn(nowUnixNs);
         var candidates = new List<(Candidate Candidate, Workload Workload)>();
+        refusedFailures.Clear();
         foreach (DestinationState destination in destinations.Values)
         {
             if (destination.SeenInPoll != poll || destination.Key.IsMulticastOrBroadcast)
@@ -87,8 +89,20 @@ public sealed class DetectionEngine
             }
 
             Workload workload = workloads.Describe(destination.Key.CgroupId);
-            Propose(candidates, workload, options.OneWayFlow.Enabled ? OneWayFlowRule.Evaluate(destination, context) : null);
-            Propose(candidates, workload, options.UnansweredConnect.Enabled ? UnansweredConnectRule.Evaluate(destination, context) : null);
+            // the two failure rules fire for as long as a destination stays silent: a repeat the gate
+            // refuses is counted (and kept for the outage count) without building its candidate
+            if (options.OneWayFlow.Enabled && OneWayFlowRule.Peek(destination, context, out FlowState latest, out long activity)
+                && !RefusedAsRepeat(RuleIds.OneWayFlow, workload, destination.Key, latest, activity, context, refusedFailures))
+            {
+                Propose(candidates, workload, OneWayFlowRule.Evaluate(destination, context));
+            }
+
+            if (options.UnansweredConnect.Enabled && UnansweredConnectRule.Peek(destination, context, out latest, out activity)
+                && !RefusedAsRepeat(RuleIds.UnansweredConnect, workload, destination.Key, latest, activity, context, refusedFailures))
+            {
+                Propose(candidates, workload, UnansweredConnectRule.Evaluate(destination, context));
+            }
+
             Propose(candidates, workload, options.Beacon.Enabled ? BeaconRule.Evaluate(destination, beaconScorer, context) : null);
             Propose(candidates, workload, options.ExecThenEgress.Enabled ? ExecThenEgressRule.Evaluate(destination, workload, execs, context) : null);
             Propose(candidates, workload, baselines is not null && options.Baseline.Enabled
@@ -209,7 +223,7 @@ public sealed class DetectionEngine
 
     private void Raise(List<(Candidate Candidate, Workload Workload)> candidates, RuleContext context)
     {
-        Dictionary<DestinationKey, int> failingContainers = OutageCounts(candidates);
+        Dictionary<DestinationKey, int> failingContainers = OutageCounts(candidates, refusedFailures);
         foreach ((Candidate proposed, Workload workload) in candidates)
         {
             Candidate candidate = options.ExecThenEgress.Enabled ? ExecThenEgressRule.Annotate(proposed, workload, execs, context) : proposed;
@@ -314,12 +328,32 @@ public sealed class DetectionEngine
     /// compromised image beaconing to the same server are an attack, not an
     /// outage. Loopback is each network namespace's own, never one destination.
     /// </summary>
-    private static Dictionary<DestinationKey, int> OutageCounts(List<(Candidate Candidate, Workload Workload)> candidates) =>
+    private static Dictionary<DestinationKey, int> OutageCounts(List<(Candidate Candidate, Workload Workload)> candidates, List<(DestinationKey Destination, Workload Workload)> refused) =>
         candidates
-            .Where(pair => IsFailure(pair.Candidate.Rule) && !System.Net.IPAddress.IsLoopback(pair.Candidate.Destination.Address))
-            .GroupBy(pair => pair.Candidate.Destination.WithoutCgroup)
+            .Where(pair => IsFailure(pair.Candidate.Rule))
+            .Select(pair => (pair.Candidate.Destination, pair.Workload))
+            .Concat(refused)
+            .Where(pair => !System.Net.IPAddress.IsLoopback(pair.Destination.Address))
+            .GroupBy(pair => pair.Destination.WithoutCgroup)
             .Where(group => group.Select(pair => pair.Workload.Metadata?.Image ?? $"cgroup {pair.Workload.CgroupId}").Distinct().Count() > 1)
-            .ToDictionary(group => group.Key, group => group.Select(pair => pair.Candidate.Destination.CgroupId).Distinct().Count());
+            .ToDictionary(group => group.Key, group => group.Select(pair => pair.Destination.CgroupId).Distinct().Count());
+
+    /// <summary>
+    /// Asks the gate whether a failure rule's alert would be refused as a
+    /// repeat, with the subject and activity <see cref="Raise"/> would give it;
+    /// a refused one still counts towards a suspected outage.
+    /// </summary>
+    private bool RefusedAsRepeat(string rule, Workload workload, DestinationKey destination, in FlowState latest, long activity, RuleContext context, List<(DestinationKey, Workload)> refused)
+    {
+        var subject = new AlertSubject(workload, latest.Owner.Known ? latest.Owner.Comm.ToString() : null, destination.IpVersion == 0 ? null : destination.Address, destination.RemotePort);
+        if (!gate.RefusesRepeat(rule, subject, destination, context.NowUnixNs, activity))
+        {
+            return false;
+        }
+
+        refused.Add((destination, workload));
+        return true;
+    }
 
     private AlertContext ContextFor(Candidate candidate)
     {

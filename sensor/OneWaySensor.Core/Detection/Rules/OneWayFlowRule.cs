@@ -15,6 +15,31 @@ internal static class OneWayFlowRule
     public static bool IsOneWay(in FlowState flow, long nowUnixNs, long windowNs) =>
         flow.Tx.PayloadBytes > 0 && flow.Rx.PayloadBytes == 0 && nowUnixNs - flow.FirstSeenUnixNs >= windowNs;
 
+    /// <summary>Whether the rule fires for the destination, and the candidate's latest flow and last activity, without building it.</summary>
+    public static bool Peek(DestinationState destination, RuleContext context, out FlowState latest, out long activity)
+    {
+        bool fires = false;
+        latest = default;
+        activity = 0;
+        foreach (FlowState flow in destination.Flows)
+        {
+            if (!IsOneWay(flow, context.NowUnixNs, context.WindowNs))
+            {
+                continue;
+            }
+
+            if (!fires || flow.FirstSeenUnixNs > latest.FirstSeenUnixNs)
+            {
+                latest = flow;
+            }
+
+            activity = Math.Max(activity, flow.LastSeenUnixNs);
+            fires = true;
+        }
+
+        return fires;
+    }
+
     public static Candidate? Evaluate(DestinationState destination, RuleContext context)
     {
         List<FlowState> oneWay = destination.Flows.Where(flow => IsOneWay(flow, context.NowUnixNs, context.WindowNs)).ToList();

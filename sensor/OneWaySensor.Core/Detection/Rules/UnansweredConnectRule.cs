@@ -20,6 +20,36 @@ internal static class UnansweredConnectRule
         && (flow.TxTcpFlags & Syn) != 0
         && (flow.RxTcpFlags & Syn) == 0;
 
+    /// <summary>Whether the rule fires for the destination, and the candidate's latest attempt and last activity, without building it.</summary>
+    public static bool Peek(DestinationState destination, RuleContext context, out FlowState latest, out long activity)
+    {
+        latest = default;
+        activity = 0;
+        if (destination.Key.Protocol != FlowProtocol.Tcp)
+        {
+            return false;
+        }
+
+        int attempts = 0;
+        foreach (FlowState flow in destination.Flows)
+        {
+            if (!IsUnanswered(flow) || context.NowUnixNs - flow.FirstSeenUnixNs > context.WindowNs)
+            {
+                continue;
+            }
+
+            if (attempts == 0 || flow.FirstSeenUnixNs > latest.FirstSeenUnixNs)
+            {
+                latest = flow;
+            }
+
+            activity = Math.Max(activity, flow.LastSeenUnixNs);
+            attempts++;
+        }
+
+        return attempts >= context.Options.UnansweredConnect.Attempts;
+    }
+
     public static Candidate? Evaluate(DestinationState destination, RuleContext context)
     {
         if (destination.Key.Protocol != FlowProtocol.Tcp)

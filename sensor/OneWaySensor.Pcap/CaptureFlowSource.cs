@@ -34,10 +34,11 @@ public sealed class CaptureFlowSource(
 
     /// <summary>
     /// Reads until the file ends or <paramref name="stop"/> is cancelled. A
-    /// live capture polls on the wall clock when no packet comes.
+    /// live capture (the only reader that can have nothing yet) polls on the
+    /// wall clock when no packet comes.
     /// </summary>
     /// <exception cref="CaptureException">The capture is damaged past some point; everything before it was counted.</exception>
-    public void Run(CaptureReader reader, bool live, CancellationToken stop)
+    public void Run(CaptureReader reader, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var layers = default(PacketLayers);
@@ -76,7 +77,8 @@ public sealed class CaptureFlowSource(
                     break;
             }
 
-            MaybePoll(live ? Math.Max(packet.TimeUnixNs, UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow)) : packet.TimeUnixNs);
+            // a live packet is stamped as it arrives: its own time serves, with no clock read per packet
+            MaybePoll(packet.TimeUnixNs);
         }
     }
 

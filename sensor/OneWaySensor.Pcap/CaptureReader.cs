@@ -44,7 +44,9 @@ public sealed class CaptureReader : IDisposable
     public LinkType LinkType { get; }
 
     /// <summary>Packets libpcap dropped (live capture only; 0 for files).</summary>
-    public ulong Dropped => device is CaptureFileReaderDevice ? 0 : (ulong)(device.Statistics?.DroppedPackets ?? 0) + (device.Statistics?.InterfaceDroppedPackets ?? 0);
+    public ulong Dropped => device is CaptureFileReaderDevice || device.Statistics is not ICaptureStatistics statistics
+        ? 0
+        : (ulong)statistics.DroppedPackets + statistics.InterfaceDroppedPackets;
 
     /// <exception cref="CaptureException">The file is missing, not a capture, or damaged at its start.</exception>
     public static CaptureReader OpenFile(string path)

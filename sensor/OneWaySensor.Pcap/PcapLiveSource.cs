@@ -17,15 +17,12 @@ public sealed class PcapLiveSource : IDisposable
     private readonly Thread thread;
     private Exception? failure;
 
-    private PcapLiveSource(CaptureReader reader, CaptureFlowSource flows, string interfaceName)
+    private PcapLiveSource(CaptureReader reader, CaptureFlowSource flows)
     {
         this.reader = reader;
         this.flows = flows;
-        Interface = interfaceName;
         thread = new Thread(Run) { IsBackground = true, Name = "ows-pcap" };
     }
-
-    public string Interface { get; }
 
     public CaptureCounters Counters => flows.Counters;
 
@@ -39,7 +36,7 @@ public sealed class PcapLiveSource : IDisposable
     public static PcapLiveSource Open(string interfaceName, FlowTable table, long pollIntervalNs, long idleTimeoutNs, Action<long> afterPoll, IAddressAttribution? attribution = null)
     {
         CaptureReader reader = CaptureReader.OpenLive(interfaceName);
-        return new PcapLiveSource(reader, new CaptureFlowSource(table, pollIntervalNs, idleTimeoutNs, afterPoll, attribution: attribution), interfaceName);
+        return new PcapLiveSource(reader, new CaptureFlowSource(table, pollIntervalNs, idleTimeoutNs, afterPoll, attribution: attribution));
     }
 
     public void Start() => thread.Start();
@@ -64,7 +61,7 @@ public sealed class PcapLiveSource : IDisposable
     {
         try
         {
-            flows.Run(reader, live: true, stopping.Token);
+            flows.Run(reader, stopping.Token);
         }
         catch (CaptureException error)
         {

@@ -84,6 +84,11 @@ internal sealed class ExportServer : IRecordSink
     /// <summary>On the pipeline's writer thread.</summary>
     public void Write(ReadOnlySpan<byte> jsonLine)
     {
+        if (Clients == 0)
+        {
+            return; // nobody to send it to: nothing to transcode
+        }
+
         record.ResetWrittenCount();
         try
         {

@@ -83,7 +83,7 @@ internal static class ReplayCommand
             {
                 try
                 {
-                    source.Run(reader, live: false, cancellation);
+                    source.Run(reader, cancellation);
                 }
                 finally
                 {

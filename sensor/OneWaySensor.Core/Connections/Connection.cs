@@ -28,10 +28,4 @@ public struct Connection
     /// <summary>UDP: each side sent at least one packet.</summary>
     public bool OrigSent;
     public bool RespSent;
-
-    /// <summary>The connection carries a tunnel (VXLAN, Teredo) whose inner flows are tracked too.</summary>
-    public bool IsTunnel;
-
-    /// <summary>The connection was seen inside a tunnel.</summary>
-    public bool Tunneled;
 }

@@ -17,8 +17,7 @@ public sealed record ConnectionRecord(
     ulong OrigIpBytes,
     ulong RespIpBytes,
     long FirstSeenUnixNs,
-    long LastSeenUnixNs,
-    bool Tunneled)
+    long LastSeenUnixNs)
 {
     public string ProtocolName => Key.Protocol switch
     {

@@ -26,8 +26,7 @@ public static class ConnectionRecords
             connection.OrigIpBytes,
             connection.RespIpBytes,
             connection.FirstSeenUnixNs,
-            connection.LastSeenUnixNs,
-            connection.Tunneled);
+            connection.LastSeenUnixNs);
     }
 
     private static string ConnState(in Connection connection, string history)

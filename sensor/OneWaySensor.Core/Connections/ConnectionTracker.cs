@@ -42,13 +42,13 @@ public sealed class ConnectionTracker(Action<ConnectionRecord> finished, Connect
             bool innermost = i == packet.Count - 1;
             if (innermost || layer.Carries is Encapsulation.Vxlan or Encapsulation.Teredo)
             {
-                Observe(layer, timeUnixNs, tunneled: i > 0, carriesTunnel: !innermost);
+                Observe(layer, timeUnixNs);
             }
         }
     }
 
     /// <summary>One IP layer of one packet.</summary>
-    public void Observe(in IpLayer layer, long timeUnixNs, bool tunneled = false, bool carriesTunnel = false)
+    public void Observe(in IpLayer layer, long timeUnixNs)
     {
         if (layer.IsFragment && layer.FragmentOffset != 0)
         {
@@ -79,14 +79,12 @@ public sealed class ConnectionTracker(Action<ConnectionRecord> finished, Connect
             }
 
             connection = ref Add(key, timeUnixNs);
-            connection.Tunneled = tunneled;
             if (flip)
             {
                 connection.History.Add('^');
             }
         }
 
-        connection.IsTunnel |= carriesTunnel;
         if (layer.ChecksumChecked && !layer.ChecksumValid)
         {
             BadChecksums++;

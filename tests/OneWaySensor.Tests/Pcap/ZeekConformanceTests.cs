@@ -121,7 +121,7 @@ public sealed class ZeekConformanceTests
         var source = new CaptureFlowSource(new FlowTable(), 1_000_000_000, 120_000_000_000, _ => { }, records.Add, verifyChecksums);
         using (CaptureReader reader = CaptureReader.OpenFile(Path.Combine(RepoPaths.ZeekData, "traces", trace)))
         {
-            source.Run(reader, live: false, CancellationToken.None);
+            source.Run(reader, CancellationToken.None);
         }
 
         source.Finish();

@@ -5,6 +5,7 @@
 #   make bench      build, then run the BenchmarkDotNet suite
 #   make bench-system  build, then measure the kernel overhead against the peers (root)
 #   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
+#   make bench-kernel  build, then the programs' cost per packet against reference designs, stage by stage (root)
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -43,7 +44,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -126,6 +127,10 @@ bench-replay: all
 	$(Q)for p in tshark bc; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
 	$(Q)bench/replay/run.sh $(BENCH_ARGS)
+
+# the programs' cost per invocation through BPF_PROG_TEST_RUN: empty pair, per-socket counter, the sensor and its cut-down stages (root)
+bench-kernel: $(BPF_OBJ)
+	$(Q)bench/kernel/run.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -78,7 +78,7 @@ new_ids() {
 
 sysctl -q -w kernel.bpf_stats_enabled=1
 
-./out/onewaysensor run --duration "$SENSOR_DURATION" >/dev/null 2>"$sensor_err" &
+./out/onewaysensor run --duration "$SENSOR_DURATION" --set Sensor:FlowPinDirectory= >/dev/null 2>"$sensor_err" &
 sensor_pid=$!
 for _ in $(seq $((READY_TIMEOUT * 10))); do
 	grep -q "sensor ready" "$sensor_err" && break

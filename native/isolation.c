@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include "ows.h"
 #include "isolation.h"
+#include "pins.h"
 
 #define LOCK_ATTEMPTS 100     /* of LOCK_WAIT_US each: 5 s in all */
 #define LOCK_WAIT_US 50000
@@ -43,21 +44,6 @@ struct ows_deny_set {
 	__u32 gate_id;
 };
 
-static int map_info(int fd, struct bpf_map_info *info)
-{
-	__u32 length = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return bpf_obj_get_info_by_fd(fd, info, &length);
-}
-
-static int pin_path(char *out, size_t size, const char *dir, const char *name)
-{
-	int length = snprintf(out, size, "%s/%s", dir, name);
-
-	return length < 0 || (size_t)length >= size ? -ENAMETOOLONG : 0;
-}
-
 /* the id of the map pinned at dir/name; -ENOENT when nothing is pinned there */
 static int pinned_id(const char *dir, const char *name, __u32 *id)
 {
@@ -65,39 +51,17 @@ static int pinned_id(const char *dir, const char *name, __u32 *id)
 	char path[PATH_MAX];
 	int fd, err;
 
-	err = pin_path(path, sizeof(path), dir, name);
+	err = pins_path(path, sizeof(path), dir, name);
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return fd;
-	err = map_info(fd, &info);
+	err = pins_map_info(fd, &info);
 	close(fd);
 	if (!err)
 		*id = info.id;
 	return err;
-}
-
-/* a pinned map must be what this object declares, as libbpf checks before it reuses one */
-static int check_pinned(const char *path, const struct bpf_map *map)
-{
-	struct bpf_map_info info;
-	int fd, err;
-
-	fd = bpf_obj_get(path);
-	if (fd == -ENOENT)
-		return 0; /* nothing yet: load creates and pins it */
-	if (fd < 0)
-		return fd;
-	err = map_info(fd, &info);
-	close(fd);
-	if (err)
-		return err;
-	if (info.type != (__u32)bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
-	    info.value_size != bpf_map__value_size(map) || info.max_entries != bpf_map__max_entries(map) ||
-	    info.map_flags != bpf_map__map_flags(map))
-		return -ESTALE;
-	return 0;
 }
 
 int deny_set_prepare_pins(const char *dir, struct bpf_map *set, struct bpf_map *gate)
@@ -121,13 +85,13 @@ int deny_set_prepare_pins(const char *dir, struct bpf_map *set, struct bpf_map *
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 
-	err = pin_path(path, sizeof(path), dir, OWS_PIN_ISOLATED);
-	err = err ?: check_pinned(path, set);
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_ISOLATED);
+	err = err ?: pins_check(path, set);
 	err = err ?: bpf_map__set_pin_path(set, path);
 	if (err)
 		return err;
-	err = pin_path(path, sizeof(path), dir, OWS_PIN_ISOLATION_GATE);
-	err = err ?: check_pinned(path, gate);
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_ISOLATION_GATE);
+	err = err ?: pins_check(path, gate);
 	return err ?: bpf_map__set_pin_path(gate, path);
 }
 
@@ -148,11 +112,11 @@ int deny_set_wrap(int set_fd, int gate_fd, const char *dir, struct ows_deny_set 
 		err = -errno;
 		goto cleanup;
 	}
-	err = map_info(set->set_fd, &info);
+	err = pins_map_info(set->set_fd, &info);
 	if (err)
 		goto cleanup;
 	set->set_id = info.id;
-	err = map_info(set->gate_fd, &info);
+	err = pins_map_info(set->gate_fd, &info);
 	if (err)
 		goto cleanup;
 	set->gate_id = info.id;
@@ -330,7 +294,7 @@ cleanup:
 static int check_shape(int fd, __u32 type, __u32 key_size, __u32 value_size)
 {
 	struct bpf_map_info info;
-	int err = map_info(fd, &info);
+	int err = pins_map_info(fd, &info);
 
 	if (err)
 		return err;
@@ -345,13 +309,13 @@ int ows_deny_set_open(const char *dir, struct ows_deny_set **out)
 	if (!dir || !out)
 		return -EINVAL;
 	*out = NULL;
-	err = pin_path(path, sizeof(path), dir, OWS_PIN_ISOLATED);
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_ISOLATED);
 	if (err)
 		return err;
 	set_fd = bpf_obj_get(path);
 	if (set_fd < 0)
 		return set_fd;
-	err = pin_path(path, sizeof(path), dir, OWS_PIN_ISOLATION_GATE);
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_ISOLATION_GATE);
 	if (err)
 		goto cleanup;
 	gate_fd = bpf_obj_get(path);

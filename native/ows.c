@@ -2,12 +2,14 @@
 /* libonewaysensor: see ows.h for the contract of each export. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "ows.h"
 #include "isolation.h"
+#include "pins.h"
 #include "onewaysensor.skel.h"
 
 #define OWS_MAX_LINKS 16
@@ -30,6 +33,7 @@ struct ows_sensor {
 	int epoll_fd;
 	int cpus;
 	char *pin_dir; /* where the deny set is pinned; NULL when it is not */
+	int flow_pin_fd; /* the flow map's pin directory, locked while this sensor lives; -1 when not pinned */
 };
 
 /* libbpf talks on stderr; keep it quiet unless asked, so errors stay one line */
@@ -63,6 +67,7 @@ int ows_open(const struct ows_options *options, struct ows_sensor **out)
 	if (!sensor)
 		return -ENOMEM;
 	sensor->epoll_fd = -1;
+	sensor->flow_pin_fd = -1;
 	sensor->cpus = libbpf_num_possible_cpus();
 	if (sensor->cpus <= 0) {
 		err = sensor->cpus ? sensor->cpus : -EINVAL;
@@ -329,6 +334,47 @@ int ows_isolation_pin(struct ows_sensor *sensor, const char *dir)
 	return sensor->pin_dir ? 0 : -ENOMEM;
 }
 
+int ows_pin_flows(struct ows_sensor *sensor, const char *dir, int *replaced)
+{
+	struct bpf_map *flows;
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (!sensor || !dir || !replaced)
+		return -EINVAL;
+	*replaced = 0;
+	flows = sensor->skel->maps.ows_flows;
+	if (bpf_map__fd(flows) >= 0 || sensor->flow_pin_fd >= 0)
+		return -EALREADY; /* loaded, or pinned once already */
+	err = pins_make_dir(dir);
+	if (err)
+		return err;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* for this sensor's lifetime: the lock goes with the process, however it ends */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto cleanup;
+	}
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_FLOWS);
+	err = err ?: pins_check(path, flows);
+	if (err == -ESTALE) {
+		/* libbpf would refuse to load with it: start over with a map of the configured shape */
+		err = unlink(path) < 0 ? -errno : 0;
+		*replaced = !err;
+	}
+	err = err ?: bpf_map__set_pin_path(flows, path);
+	if (err)
+		goto cleanup;
+	sensor->flow_pin_fd = fd;
+	return 0;
+
+cleanup:
+	close(fd);
+	return err;
+}
+
 int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set **out)
 {
 	if (!sensor || !out)
@@ -492,6 +538,8 @@ void ows_close(struct ows_sensor *sensor)
 	ows_detach(sensor);
 	if (sensor->epoll_fd >= 0)
 		close(sensor->epoll_fd);
+	if (sensor->flow_pin_fd >= 0)
+		close(sensor->flow_pin_fd);
 	if (sensor->producer_pages)
 		munmap(sensor->producer_pages, sensor->producer_length);
 	if (sensor->consumer_page)

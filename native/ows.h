@@ -105,6 +105,24 @@ OWS_EXPORT __u64 ows_monotonic_ns(void);
 #define OWS_PIN_ISOLATED "isolated"             /* the set: cgroup id -> struct ows_isolation */
 #define OWS_PIN_ISOLATION_GATE "isolation_gate" /* one __u32: a bit per level with an entry */
 
+/*
+ * The flow map, pinned so that a restarted sensor carries on with the flows
+ * and counts of the one before (the packets of the seconds between the two
+ * are not seen: the programs go with the process).
+ */
+#define OWS_FLOW_PIN_DIR "/sys/fs/bpf/onewaysensor-flows"
+#define OWS_PIN_FLOWS "flows" /* struct ows_flow_key -> struct ows_flow_stats */
+
+/*
+ * Before ows_load: pins the flow map in dir (created on bpffs, mode 0700),
+ * reusing the map pinned there. Holds flock(2) on dir until ows_close, so
+ * two running sensors never share one map (one's expiry would delete the
+ * other's flows): -EBUSY when another sensor holds it. A map pinned there
+ * with another shape (a different FlowMapEntries, another version) is
+ * unpinned first and *replaced set to 1. -ENOTSUP when dir is not on bpffs.
+ */
+OWS_EXPORT int ows_pin_flows(struct ows_sensor *sensor, const char *dir, int *replaced);
+
 /* A handle on the deny set and its gate: the sensor's own, or opened from the pins. */
 struct ows_deny_set;
 

@@ -51,7 +51,7 @@ start_config() {
 		bpftool cgroup attach "$root" egress pinned "$pins/empty_egress"
 		bpftool cgroup attach "$root" ingress pinned "$pins/empty_ingress" ;;
 	sensor)
-		out/onewaysensor run --no-engine --state '' --set Sensor:ControlSocket= --set Sensor:HealthSeconds=0 --set Sensor:FlowSummarySeconds=0 >"$work/sensor.out" 2>"$work/sensor.err" &
+		out/onewaysensor run --no-engine --state '' --set Sensor:FlowPinDirectory= --set Sensor:ControlSocket= --set Sensor:HealthSeconds=0 --set Sensor:FlowSummarySeconds=0 >"$work/sensor.out" 2>"$work/sensor.err" &
 		helper_pid=$!
 		for _ in $(seq 100); do grep -q "sensor ready" "$work/sensor.err" && break; sleep 0.1; done ;;
 	bpftrace)

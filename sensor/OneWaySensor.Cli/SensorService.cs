@@ -8,6 +8,7 @@ using OneWaySensor.Detection;
 using OneWaySensor.Detection.Baseline;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux;
+using OneWaySensor.Linux.Kernel;
 using OneWaySensor.Linux.Cgroups;
 using OneWaySensor.Processes;
 
@@ -130,6 +131,7 @@ internal sealed partial class SensorService(
             EbpfFlowSource ebpf = source = new EbpfFlowSource(options, table, AfterPoll, OnProcessEvent, output.Emit);
             status = new Health.StatusCollector(() => Health.StatusCollector.Ebpf(ebpf, options.FlowMapEntries), table, engine, output, engines, export, baselineSaves);
             source.Start(cgroupRoot);
+            ReportFlowPin(ebpf);
         }
         else
         {
@@ -514,6 +516,27 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>One line when the flow map will not outlive a restart, or when it carried flows over.</summary>
+    private void ReportFlowPin(EbpfFlowSource ebpf)
+    {
+        string directory = options.FlowPinDirectory ?? string.Empty;
+        switch (ebpf.FlowPin)
+        {
+            case FlowPinResult.Pinned when ebpf.ResumedFlows > 0:
+                LogFlowsResumed(directory, ebpf.ResumedFlows);
+                break;
+            case FlowPinResult.Replaced:
+                LogWarning($"the flow map pinned in {directory} had another shape (Sensor:FlowMapEntries changed, or another version): replaced; the flows it held were not carried over");
+                break;
+            case FlowPinResult.HeldByAnother:
+                LogWarning($"another running sensor holds the pinned flow map in {directory}: this one counts in a map of its own, which a restart does not carry over");
+                break;
+            case FlowPinResult.NotOnBpffs:
+                LogWarning($"{directory} is not on a mounted bpffs: the flow map goes with the process, and a restart does not carry flows over");
+                break;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor ready: eBPF programs attached to cgroup {CgroupRoot}; window {WindowSeconds} s; flow map {FlowMapEntries} entries; container engines: {Engines}")]
     private partial void LogReady(string cgroupRoot, int windowSeconds, int flowMapEntries, string engines);
 
@@ -549,6 +572,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "output records that could not be written, so far: {Failed}; first: {Reason}")]
     private partial void LogOutputFailed(long failed, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "flow map pinned in {Directory}: carried on with {Flows} flows the sensor before counted")]
+    private partial void LogFlowsResumed(string directory, int flows);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);

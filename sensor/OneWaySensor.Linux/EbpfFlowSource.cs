@@ -119,10 +119,17 @@ public sealed class EbpfFlowSource : IDisposable
     /// </summary>
     public bool IsolationPinsKept { get; private set; }
 
+    /// <summary>How pinning the flow map went at start; null when <see cref="SensorOptions.FlowPinDirectory"/> is empty.</summary>
+    public FlowPinResult? FlowPin { get; private set; }
+
+    /// <summary>Flows found in the pinned map at start: the sensor before this one counted them, and the table carries on with them.</summary>
+    public int ResumedFlows { get; private set; }
+
     /// <summary>Loads and attaches the programs and starts reading. Throws <see cref="SensorException"/> with one line on failure.</summary>
     public void Start(string cgroupRoot)
     {
         IsolationAvailable = program.PinIsolation(DenySet.PinDirectory);
+        FlowPin = string.IsNullOrEmpty(options.FlowPinDirectory) ? null : program.PinFlows(options.FlowPinDirectory);
         program.Load();
         if (IsolationAvailable)
         {
@@ -139,6 +146,11 @@ public sealed class EbpfFlowSource : IDisposable
         ring = program.MapRing();
         clock = EbpfProgram.CurrentClock();
         records.Clock = clock;
+        if (FlowPin is FlowPinResult.Pinned)
+        {
+            ResumeFlows();
+        }
+
         program.Attach(cgroupRoot);
         AttachedCgroup = cgroupRoot;
         thread = new Thread(Run) { IsBackground = true, Name = "ebpf-source" };
@@ -151,11 +163,7 @@ public sealed class EbpfFlowSource : IDisposable
         stopping = true;
         thread?.Join();
         thread = null;
-        if (AttachedCgroup is not null)
-        {
-            program.Detach();
-            AttachedCgroup = null;
-        }
+        Detach();
 
         if (denySet is not null)
         {
@@ -231,7 +239,9 @@ public sealed class EbpfFlowSource : IDisposable
                 }
             }
 
-            // one last look, so a stop loses nothing already counted
+            // detached first, so the last look sees every packet counted: with a pinned map,
+            // the next sensor resumes each flow from exactly what this one reported
+            Detach();
             DrainRing();
             Poll();
         }
@@ -244,6 +254,27 @@ public sealed class EbpfFlowSource : IDisposable
     }
 
     private void DrainRing() => ring?.Drain(dispatcher);
+
+    private void Detach()
+    {
+        if (AttachedCgroup is not null)
+        {
+            program.Detach();
+            AttachedCgroup = null;
+        }
+    }
+
+    /// <summary>Before attaching: the pinned map's flows, as the sensor before this one left them.</summary>
+    private void ResumeFlows()
+    {
+        int count = program.ReadFlows(keys, values);
+        for (int i = 0; i < count; i++)
+        {
+            table.Resume(RecordConversions.ToSample(keys[i], values[i], clock));
+        }
+
+        ResumedFlows = count;
+    }
 
     private void Poll()
     {

@@ -18,6 +18,15 @@ public sealed class SensorOptions
     /// <summary>Flows the kernel tracks at once (LRU: the least recent go first).</summary>
     public int FlowMapEntries { get; set; } = 65536;
 
+    /// <summary>
+    /// The bpffs directory the kernel's flow map is pinned in, so a restarted
+    /// sensor carries on with the flows and counts of the one before; empty
+    /// keeps the map with the process.
+    /// </summary>
+    public string? FlowPinDirectory { get; set; } = DefaultFlowPinDirectory;
+
+    public const string DefaultFlowPinDirectory = "/sys/fs/bpf/onewaysensor-flows";
+
     /// <summary>Kernel-to-user ring buffer size in bytes: a power of two, at least one page.</summary>
     public int RingBufferBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -102,6 +111,7 @@ public sealed class SensorOptions
         return Range(nameof(WindowSeconds), WindowSeconds, 1, 86_400)
             ?? Range(nameof(PollIntervalMilliseconds), PollIntervalMilliseconds, 50, 60_000)
             ?? Range(nameof(FlowMapEntries), FlowMapEntries, 1024, 16 * 1024 * 1024)
+            ?? (FlowPinDirectory is { Length: > 0 } pin && !Path.IsPathRooted(pin) ? Problem(nameof(FlowPinDirectory), $"must be an absolute path on bpffs, got '{pin}'") : null)
             ?? Range(nameof(RingBufferBytes), RingBufferBytes, 4096, 1 << 30)
             ?? (int.IsPow2(RingBufferBytes) ? null : Problem(nameof(RingBufferBytes), $"must be a power of two, got {RingBufferBytes}"))
             ?? Range(nameof(RingBufferWakeupBytes), RingBufferWakeupBytes, 1, RingBufferBytes)

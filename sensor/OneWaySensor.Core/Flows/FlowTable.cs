@@ -85,6 +85,35 @@ public sealed class FlowTable
         }
     }
 
+    /// <summary>
+    /// A flow a sensor before this one counted, found in the source at start
+    /// (a pinned kernel map reused across a restart). Known from here on with
+    /// the counts it has, so its one-way history carries over; that sensor
+    /// reported those counts already, so they are neither summarized again
+    /// nor added to the cgroup's traffic. Call before the first poll.
+    /// </summary>
+    public void Resume(in FlowSample sample)
+    {
+        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, sample.Key, out bool exists);
+        if (exists)
+        {
+            throw new InvalidOperationException("a flow is resumed once, before the table counts anything of it");
+        }
+
+        state.Key = sample.Key;
+        state.Initiator = sample.Initiator;
+        state.FirstSeenUnixNs = sample.FirstSeenUnixNs;
+        state.LastSeenUnixNs = sample.LastSeenUnixNs;
+        state.Tx = state.SourceTx = state.SummarizedTx = sample.Tx;
+        state.Rx = state.SourceRx = state.SummarizedRx = sample.Rx;
+        state.TxTcpFlags = sample.TxTcpFlags;
+        state.RxTcpFlags = sample.RxTcpFlags;
+        state.SourceFirstSeenUnixNs = sample.FirstSeenUnixNs;
+        state.SeenInPoll = poll;
+        CountNewFlow(sample.Key.CgroupId);
+        counters.Resumed++;
+    }
+
     /// <summary>Starts a poll: every flow the source holds follows through <see cref="Observe"/>.</summary>
     public void BeginPoll() => poll++;
 

@@ -9,6 +9,9 @@ public struct FlowTableCounters
     /// <summary>Flows the source dropped and began again; counts between the last read and the drop are lost.</summary>
     public ulong Restarted;
 
+    /// <summary>Flows found in the source at start, counted by the sensor before this one (a pinned map reused).</summary>
+    public ulong Resumed;
+
     /// <summary>Flows the sensor expired after their idle timeout.</summary>
     public ulong Expired;
 

@@ -75,6 +75,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_monotonic_ns")]
     internal static partial ulong MonotonicNs();
 
+    [LibraryImport(Library, EntryPoint = "ows_pin_flows", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int PinFlows(SensorHandle sensor, string directory, out int replaced);
+
     [LibraryImport(Library, EntryPoint = "ows_isolation_pin", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int IsolationPin(SensorHandle sensor, string directory);
 

@@ -7,8 +7,9 @@ namespace OneWaySensor.Linux.Kernel;
 /// <summary>
 /// The loaded kernel side: both cgroup_skb programs, the flow map, the ring
 /// buffer and the counters, through libonewaysensor. Disposing detaches the
-/// programs and frees every kernel object (they are links, never pinned, so
-/// they also vanish if this process dies).
+/// programs and frees every kernel object but the pinned maps (the programs
+/// are links, never pinned, so they also vanish if this process dies; the
+/// flow map and the deny set may be pinned, to outlive a restart).
 /// </summary>
 internal sealed unsafe class EbpfProgram : IDisposable
 {
@@ -54,6 +55,25 @@ internal sealed unsafe class EbpfProgram : IDisposable
             -ENOTSUP or -ENOENT => false,
             -ESTALE => throw new SensorException(DenySet.StaleMessage(directory), ESTALE),
             _ => throw new SensorException($"pinning the deny set in {directory}: {NativeError.Describe(result)}", -result),
+        };
+    }
+
+    /// <summary>
+    /// Before <see cref="Load"/>: pins the flow map in <paramref name="directory"/>,
+    /// reusing the map pinned there, and holds the directory for this sensor's
+    /// lifetime. Says how it went; throws <see cref="SensorException"/> only
+    /// for what the caller cannot work around.
+    /// </summary>
+    public FlowPinResult PinFlows(string directory)
+    {
+        const int EBUSY = 16, ENOTSUP = 95, ENOENT = 2;
+        int result = NativeMethods.PinFlows(handle, directory, out int replaced);
+        return result switch
+        {
+            0 => replaced != 0 ? FlowPinResult.Replaced : FlowPinResult.Pinned,
+            -EBUSY => FlowPinResult.HeldByAnother,
+            -ENOTSUP or -ENOENT => FlowPinResult.NotOnBpffs,
+            _ => throw new SensorException($"pinning the flow map in {directory}: {NativeError.Describe(result)}", -result),
         };
     }
 

@@ -45,6 +45,39 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void A_resumed_flow_keeps_its_history_but_only_new_traffic_is_summarized_or_added_to_its_cgroup()
+    {
+        var table = new FlowTable { Summarizer = new FlowSummarizer(0) };
+        table.Resume(Sample(Key(), new FlowCounters(10, 1280, 1000), default, 5 * Second, 9 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState resumed));
+        Assert.Equal(new FlowCounters(10, 1280, 1000), resumed.Tx);
+        Assert.Equal(5 * Second, resumed.FirstSeenUnixNs);
+        Assert.Equal(1ul, table.Counters.Resumed);
+        Assert.Equal(1ul, table.Cgroups[7].Flows);
+        Assert.Equal(default, table.Cgroups[7].Tx);
+
+        table.BeginPoll();
+        table.Observe(Sample(Key(), new FlowCounters(15, 1920, 1500), default, 5 * Second, 12 * Second));
+
+        Assert.True(table.TryGet(Key(), out FlowState carried));
+        Assert.Equal(new FlowCounters(15, 1920, 1500), carried.Tx);
+        Assert.Equal(0ul, table.Counters.Restarted);
+        Assert.Equal(new FlowCounters(5, 640, 500), table.Cgroups[7].Tx);
+        FlowSummary summary = Assert.Single(table.Summarizer.Summarize(table, 13 * Second));
+        Assert.Equal(new FlowCounters(5, 640, 500), summary.Tx);
+    }
+
+    [Fact]
+    public void A_flow_is_resumed_only_before_the_table_knows_it()
+    {
+        var table = new FlowTable();
+        table.Open(new FlowOpening(Key(), FlowInitiator.Local, true, new FlowCounters(1, 128, 100), 0, 10 * Second));
+
+        Assert.Throws<InvalidOperationException>(() => table.Resume(Sample(Key(), new FlowCounters(2, 256, 200), default, 10 * Second, 11 * Second)));
+    }
+
+    [Fact]
     public void A_late_opening_record_of_a_flow_already_read_is_not_counted_twice()
     {
         var table = new FlowTable();

@@ -58,6 +58,13 @@ internal sealed class SensorProcess : IDisposable
             start.ArgumentList.Add("--set");
             start.ArgumentList.Add("Sensor:StatePath=");
 
+            // a flow map of its own: a pinned one would carry another test's flows into this one
+            if (!arguments.Any(argument => argument.StartsWith("Sensor:FlowPinDirectory=", StringComparison.Ordinal)))
+            {
+                start.ArgumentList.Add("--set");
+                start.ArgumentList.Add("Sensor:FlowPinDirectory=");
+            }
+
             // each sensor its own control socket, so tests may run two at once
             if (!arguments.Any(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal)))
             {

@@ -254,10 +254,34 @@ int deny_set_sync_gate_locked(struct ows_deny_set *set)
 	return err ?: write_gate(set, levels);
 }
 
-int deny_set_unpin_if_empty(struct ows_deny_set *set, int own_programs)
+int deny_set_join_users(const char *dir, int *out)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	*out = -1;
+	err = pins_path(path, sizeof(path), dir, OWS_PIN_USERS);
+	if (err)
+		return err;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* shared: every running sensor holds one; a stopping one that can take it exclusively is the last */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*out = fd;
+	return 0;
+}
+
+int deny_set_unpin_if_empty(struct ows_deny_set *set, int users_fd)
 {
 	__u64 key;
-	int err, users;
+	int err;
 
 	if (set->dir_fd < 0)
 		return -ENOENT;
@@ -270,12 +294,16 @@ int deny_set_unpin_if_empty(struct ows_deny_set *set, int own_programs)
 	err = bpf_map_get_next_key(set->set_fd, NULL, &key);
 	if (err != -ENOENT)
 		goto cleanup; /* 0: something is isolated, keep the pins */
-	/* another sensor reused these pins: they are its too (and when that cannot be told, keep them) */
-	users = ows_deny_set_enforcers(set);
+	/*
+	 * another running sensor holds its shared lock on users: the pins are its
+	 * too. Taking it exclusively needs no capability (counting the programs
+	 * that use the set needed CAP_SYS_ADMIN, which a running sensor has dropped)
+	 */
 	err = 0;
-	if (users < 0 || users > own_programs)
+	if (users_fd < 0 || flock(users_fd, LOCK_EX | LOCK_NB) < 0)
 		goto cleanup;
-	if (unlinkat(set->dir_fd, OWS_PIN_ISOLATED, 0) < 0 || unlinkat(set->dir_fd, OWS_PIN_ISOLATION_GATE, 0) < 0) {
+	if (unlinkat(set->dir_fd, OWS_PIN_ISOLATED, 0) < 0 || unlinkat(set->dir_fd, OWS_PIN_ISOLATION_GATE, 0) < 0 ||
+	    unlinkat(set->dir_fd, OWS_PIN_USERS, AT_REMOVEDIR) < 0) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -424,7 +452,8 @@ int ows_deny_set_read(struct ows_deny_set *set, __u64 *cgroup_ids, struct ows_is
 	return 0;
 }
 
-int deny_set_program_uses(int program_fd, const struct ows_deny_set *set)
+/* 1 when the program (an fd) uses the set's map, 0 when not */
+static int deny_set_program_uses(int program_fd, const struct ows_deny_set *set)
 {
 	__u32 map_ids[MAX_PROGRAM_MAPS];
 	struct bpf_prog_info info = {};

@@ -24,12 +24,17 @@ int deny_set_lock_dir(const char *dir, int *out);
 int deny_set_sync_gate_locked(struct ows_deny_set *set);
 
 /*
- * Removes the pins and their directory when the set is empty and no program
- * other than the caller's own_programs uses it: 1 removed, 0 kept.
+ * Under the pin lock, after the pins are in place: the sensor joins the
+ * set's users, a shared flock(2) on dir/users held until *out is closed
+ * (the process's end closes it, however it ends).
  */
-int deny_set_unpin_if_empty(struct ows_deny_set *set, int own_programs);
+int deny_set_join_users(const char *dir, int *out);
 
-/* 1 when the program (an fd) uses the set's map, 0 when not. */
-int deny_set_program_uses(int program_fd, const struct ows_deny_set *set);
+/*
+ * Removes the pins and their directory when the set is empty and no other
+ * running sensor is a user (users_fd, this sensor's own, can be taken
+ * exclusively): 1 removed, 0 kept.
+ */
+int deny_set_unpin_if_empty(struct ows_deny_set *set, int users_fd);
 
 #endif /* OWS_ISOLATION_H */

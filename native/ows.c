@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "ows.h"
 #include "isolation.h"
 #include "pins.h"
+#include "caps.h"
 #include "onewaysensor.skel.h"
 
 #define OWS_MAX_LINKS 16
@@ -34,6 +36,7 @@ struct ows_sensor {
 	int cpus;
 	char *pin_dir; /* where the deny set is pinned; NULL when it is not */
 	int flow_pin_fd; /* the flow map's pin directory, locked while this sensor lives; -1 when not pinned */
+	int users_fd;    /* the deny set's users directory, shared-locked while this sensor lives; -1 when not pinned */
 };
 
 /* libbpf talks on stderr; keep it quiet unless asked, so errors stay one line */
@@ -68,6 +71,7 @@ int ows_open(const struct ows_options *options, struct ows_sensor **out)
 		return -ENOMEM;
 	sensor->epoll_fd = -1;
 	sensor->flow_pin_fd = -1;
+	sensor->users_fd = -1;
 	sensor->cpus = libbpf_num_possible_cpus();
 	if (sensor->cpus <= 0) {
 		err = sensor->cpus ? sensor->cpus : -EINVAL;
@@ -115,6 +119,7 @@ int ows_load(struct ows_sensor *sensor)
 		goto cleanup;
 	err = deny_set_sync_gate_locked(set);
 	ows_deny_set_close(set);
+	err = err ?: deny_set_join_users(sensor->pin_dir, &sensor->users_fd);
 
 cleanup:
 	if (lock_fd >= 0)
@@ -375,6 +380,44 @@ cleanup:
 	return err;
 }
 
+struct map_probe {
+	int map_fd;
+	int result;
+};
+
+/* on a thread of its own, so the capabilities it drops are only its own */
+static void *probe_without_capabilities(void *argument)
+{
+	struct map_probe *probe = argument;
+	struct ows_flow_key key;
+	int err;
+
+	probe->result = caps_drop_own(0);
+	if (probe->result)
+		return NULL;
+	err = bpf_map_get_next_key(probe->map_fd, NULL, &key);
+	probe->result = err == -EPERM ? 1 : 0;
+	return NULL;
+}
+
+int ows_maps_need_capability(struct ows_sensor *sensor)
+{
+	struct map_probe probe = { .map_fd = -1 };
+	pthread_t thread;
+	int err;
+
+	if (!sensor)
+		return -EINVAL;
+	probe.map_fd = bpf_map__fd(sensor->skel->maps.ows_flows);
+	if (probe.map_fd < 0)
+		return -EBADF; /* not loaded */
+	err = pthread_create(&thread, NULL, probe_without_capabilities, &probe);
+	if (err)
+		return -err;
+	pthread_join(thread, NULL);
+	return probe.result;
+}
+
 int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set **out)
 {
 	if (!sensor || !out)
@@ -389,8 +432,7 @@ int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set **out)
 int ows_isolation_unpin_if_empty(struct ows_sensor *sensor)
 {
 	struct ows_deny_set *set;
-	struct bpf_program *program;
-	int err, own = 0;
+	int err;
 
 	if (!sensor)
 		return -EINVAL;
@@ -399,13 +441,7 @@ int ows_isolation_unpin_if_empty(struct ows_sensor *sensor)
 	err = ows_isolation_of(sensor, &set);
 	if (err)
 		return err;
-	/* this sensor's own programs that use the set: any beyond them are another sensor's */
-	bpf_object__for_each_program(program, sensor->skel->obj) {
-		int uses = deny_set_program_uses(bpf_program__fd(program), set);
-
-		own += uses > 0 ? uses : 0;
-	}
-	err = deny_set_unpin_if_empty(set, own);
+	err = deny_set_unpin_if_empty(set, sensor->users_fd);
 	ows_deny_set_close(set);
 	return err;
 }
@@ -540,6 +576,8 @@ void ows_close(struct ows_sensor *sensor)
 		close(sensor->epoll_fd);
 	if (sensor->flow_pin_fd >= 0)
 		close(sensor->flow_pin_fd);
+	if (sensor->users_fd >= 0)
+		close(sensor->users_fd);
 	if (sensor->producer_pages)
 		munmap(sensor->producer_pages, sensor->producer_length);
 	if (sensor->consumer_page)

@@ -104,6 +104,7 @@ OWS_EXPORT __u64 ows_monotonic_ns(void);
 #define OWS_PIN_DIR "/sys/fs/bpf/onewaysensor"
 #define OWS_PIN_ISOLATED "isolated"             /* the set: cgroup id -> struct ows_isolation */
 #define OWS_PIN_ISOLATION_GATE "isolation_gate" /* one __u32: a bit per level with an entry */
+#define OWS_PIN_USERS "users"                   /* a directory each running sensor holds a shared flock on */
 
 /*
  * The flow map, pinned so that a restarted sensor carries on with the flows
@@ -123,6 +124,20 @@ OWS_EXPORT __u64 ows_monotonic_ns(void);
  */
 OWS_EXPORT int ows_pin_flows(struct ows_sensor *sensor, const char *dir, int *replaced);
 
+/*
+ * After start-up: every thread of the process keeps only the capabilities
+ * in keep (a bit per CAP_* number) and sets no_new_privs. -EAGAIN when some
+ * thread still held more after every scan, -EPERM when one failed to drop.
+ */
+OWS_EXPORT int ows_keep_only_capabilities(__u64 keep);
+
+/*
+ * After ows_load: 1 when reading the loaded maps needs CAP_BPF (kernels
+ * before 6.5 check every bpf(2) call while unprivileged BPF is disabled),
+ * 0 when the map fds suffice; found on a thread that drops everything.
+ */
+OWS_EXPORT int ows_maps_need_capability(struct ows_sensor *sensor);
+
 /* A handle on the deny set and its gate: the sensor's own, or opened from the pins. */
 struct ows_deny_set;
 
@@ -141,8 +156,9 @@ OWS_EXPORT int ows_isolation_of(struct ows_sensor *sensor, struct ows_deny_set *
 /*
  * For a clean stop: removes the pins, and the directory, only when the set
  * is empty, so an isolated container stays isolated across a restart, and
- * only when no other sensor's programs use them. Returns 1 when removed, 0
- * when kept, -ENOENT when this sensor pinned nothing.
+ * only when no other running sensor uses them (each holds a shared flock on
+ * the users directory from its load on). Returns 1 when removed, 0 when
+ * kept, -ENOENT when this sensor pinned nothing.
  */
 OWS_EXPORT int ows_isolation_unpin_if_empty(struct ows_sensor *sensor);
 

@@ -148,6 +148,7 @@ internal sealed partial class SensorService(
             stopAt = DateTime.UtcNow.AddSeconds(options.DurationSeconds);
         }
 
+        DropCapabilities();
         watchdog = new Timer(_ => Watch(), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
         string engineSockets = engines.Sockets.Count == 0 ? "none" : string.Join(", ", engines.Sockets);
         if (cgroupRoot is not null)
@@ -516,6 +517,21 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>Everything is loaded, attached and listening: keep only what running needs.</summary>
+    private void DropCapabilities()
+    {
+        // kernels before 6.5 with unprivileged BPF disabled check CAP_BPF on every map read
+        int[] keep = source is not null && source.MapReadsNeedCapability() ? [.. Privileges.Running, Privileges.CapBpf] : Privileges.Running;
+        if (Privileges.KeepOnly(keep) is string problem)
+        {
+            LogWarning(problem);
+            return;
+        }
+
+        string kept = Privileges.Names(keep);
+        LogCapabilitiesDropped(kept);
+    }
+
     /// <summary>One line when the flow map will not outlive a restart, or when it carried flows over.</summary>
     private void ReportFlowPin(EbpfFlowSource ebpf)
     {
@@ -575,6 +591,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "flow map pinned in {Directory}: carried on with {Flows} flows the sensor before counted")]
     private partial void LogFlowsResumed(string directory, int flows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "started: every thread dropped its capabilities but {Kept}, and cannot regain them")]
+    private partial void LogCapabilitiesDropped(string kept);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogWarning(string warning);

@@ -174,6 +174,9 @@ public sealed class EbpfFlowSource : IDisposable
         }
     }
 
+    /// <summary>Once started: whether reading the maps needs CAP_BPF on this kernel, so dropping it would blind the source.</summary>
+    public bool MapReadsNeedCapability() => program.MapsNeedBpfCapability();
+
     /// <summary>Reads the kernel map into the table now (tests use it after their traffic ends).</summary>
     public void PollNow()
     {

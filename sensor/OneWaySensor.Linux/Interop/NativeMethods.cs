@@ -75,6 +75,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_monotonic_ns")]
     internal static partial ulong MonotonicNs();
 
+    [LibraryImport(Library, EntryPoint = "ows_keep_only_capabilities")]
+    internal static partial int KeepOnlyCapabilities(ulong keep);
+
+    [LibraryImport(Library, EntryPoint = "ows_maps_need_capability")]
+    internal static partial int MapsNeedCapability(SensorHandle sensor);
+
     [LibraryImport(Library, EntryPoint = "ows_pin_flows", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PinFlows(SensorHandle sensor, string directory, out int replaced);
 

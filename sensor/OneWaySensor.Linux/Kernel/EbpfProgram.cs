@@ -95,6 +95,14 @@ internal sealed unsafe class EbpfProgram : IDisposable
         return result >= 0 ? result > 0 : null;
     }
 
+    /// <summary>After <see cref="Load"/>: whether reading the maps needs CAP_BPF on this kernel (probed on a thread without capabilities).</summary>
+    public bool MapsNeedBpfCapability()
+    {
+        int result = NativeMethods.MapsNeedCapability(handle);
+        NativeError.Check(result, "probing whether the maps can be read without capabilities");
+        return result == 1;
+    }
+
     public void Attach(string cgroupPath) =>
         NativeError.Check(NativeMethods.Attach(handle, cgroupPath), $"attaching to cgroup {cgroupPath}");
 

@@ -38,14 +38,31 @@ internal sealed class SensorProcess : IDisposable
 
     public string Stderr => string.Join('\n', stderr);
 
-    public static SensorProcess Start(params string[] arguments)
+    public static SensorProcess Start(params string[] arguments) => StartUnder([], arguments);
+
+    /// <summary>
+    /// Starts the sensor through <paramref name="wrapper"/>, a command that
+    /// execs it (setpriv, say), so the sensor keeps the wrapper's process id.
+    /// </summary>
+    public static SensorProcess StartUnder(string[] wrapper, params string[] arguments)
     {
-        var start = new ProcessStartInfo(RepoPaths.SensorBinary)
+        ArgumentNullException.ThrowIfNull(wrapper);
+        var start = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : RepoPaths.SensorBinary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (wrapper.Length > 0)
+        {
+            foreach (string part in wrapper.Skip(1))
+            {
+                start.ArgumentList.Add(part);
+            }
+
+            start.ArgumentList.Add(RepoPaths.SensorBinary);
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -6,6 +6,7 @@
 #   make bench-system  build, then measure the kernel overhead against the peers (root)
 #   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
 #   make bench-kernel  build, then the programs' cost per packet against reference designs, stage by stage (root)
+#   make bench-soak    build, then run the sensor 30 minutes under mixed traffic, sampling memory, CPU and losses (root)
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -44,7 +45,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-soak clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -131,6 +132,10 @@ bench-replay: all
 # the programs' cost per invocation through BPF_PROG_TEST_RUN: empty pair, per-socket counter, the sensor and its cut-down stages (root)
 bench-kernel: $(BPF_OBJ)
 	$(Q)bench/kernel/run.sh $(BENCH_ARGS)
+
+# the soak: 30 minutes of mixed traffic from 40 cgroups; memory must stay flat and nothing be lost (root)
+bench-soak: all
+	$(Q)bench/soak/run.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

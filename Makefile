@@ -7,6 +7,7 @@
 #   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
 #   make bench-kernel  build, then the programs' cost per packet against reference designs, stage by stage (root)
 #   make bench-soak    build, then run the sensor 30 minutes under mixed traffic, sampling memory, CPU and losses (root)
+#   make bench-drain   build, then find the highest zero-loss ring buffer drain rate, C# host against libbpf C (root)
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -45,7 +46,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-soak clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-drain bench-soak clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -136,6 +137,36 @@ bench-kernel: $(BPF_OBJ)
 # the soak: 30 minutes of mixed traffic from 40 cgroups; memory must stay flat and nothing be lost (root)
 bench-soak: all
 	$(Q)bench/soak/run.sh $(BENCH_ARGS)
+
+DRAIN_BPF      := $(OUT)/drain-producer.bpf.o
+DRAIN_SKELETON := $(OBJ)/drain_producer.skel.h
+DRAIN_PRODUCER := $(OUT)/drain-producer
+DRAIN_CONSUMER := $(OUT)/drain-consume
+DRAIN_SHARED   := bench/drain/drain.h bpf/onewaysensor.h
+
+# the producer reuses the sensor's ring buffer, reserve/submit and loss counter headers
+$(DRAIN_BPF): bench/drain/producer.bpf.c $(DRAIN_SHARED) bpf/records.bpf.h bpf/counters.bpf.h $(VMLINUX) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+		-I$(OBJ) -Ibpf -Ibench/drain -c $< -o $@
+
+$(DRAIN_SKELETON): $(DRAIN_BPF)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name drain_producer_bpf > $@
+
+$(DRAIN_PRODUCER): bench/drain/producer.c $(DRAIN_SHARED) $(DRAIN_SKELETON)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -Ibpf -Ibench/drain -I$(OBJ) $< -o $@ -lbpf
+
+$(DRAIN_CONSUMER): bench/drain/consumer.c $(DRAIN_SHARED) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -Ibpf -Ibench/drain $< -o $@ -lbpf
+
+# kernel -> user drain: highest zero-loss record rate and full-ring drain time, the C# host's path against a libbpf C consumer (root)
+bench-drain: all $(DRAIN_PRODUCER) $(DRAIN_CONSUMER)
+	$(call msg,DOTNET,bench/OneWaySensor.Bench)
+	$(Q)$(DOTNET) build bench/OneWaySensor.Bench -c Release --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
+	$(Q)bench/drain/run.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -21,6 +19,7 @@
 #include "isolation.h"
 #include "pins.h"
 #include "caps.h"
+#include "ring.h"
 #include "onewaysensor.skel.h"
 
 #define OWS_MAX_LINKS 16
@@ -29,10 +28,7 @@ struct ows_sensor {
 	struct onewaysensor_bpf *skel;
 	struct bpf_link *links[OWS_MAX_LINKS];
 	int link_count;
-	void *consumer_page;
-	void *producer_pages;
-	size_t producer_length;
-	int epoll_fd;
+	struct ring_mapping ring; /* unmapped until ows_ring_map */
 	int cpus;
 	char *pin_dir; /* where the deny set is pinned; NULL when it is not */
 	int flow_pin_fd; /* the flow map's pin directory, locked while this sensor lives; -1 when not pinned */
@@ -69,7 +65,7 @@ int ows_open(const struct ows_options *options, struct ows_sensor **out)
 	sensor = calloc(1, sizeof(*sensor));
 	if (!sensor)
 		return -ENOMEM;
-	sensor->epoll_fd = -1;
+	sensor->ring = (struct ring_mapping)RING_MAPPING_INIT;
 	sensor->flow_pin_fd = -1;
 	sensor->users_fd = -1;
 	sensor->cpus = libbpf_num_possible_cpus();
@@ -192,59 +188,27 @@ int ows_detach(struct ows_sensor *sensor)
 
 int ows_ring_map(struct ows_sensor *sensor, struct ows_ring *out)
 {
-	struct epoll_event event = { .events = EPOLLIN };
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t size;
-	int fd;
+	int fd, err;
 
 	if (!sensor || !out)
 		return -EINVAL;
 	fd = bpf_map__fd(sensor->skel->maps.ows_records);
 	if (fd < 0)
 		return -EBADF;
-	size = bpf_map__max_entries(sensor->skel->maps.ows_records);
-	if (!sensor->consumer_page) {
-		/* same layout libbpf's ring_buffer uses: consumer page, then producer page and data twice */
-		sensor->consumer_page = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (sensor->consumer_page == MAP_FAILED) {
-			sensor->consumer_page = NULL;
-			return -errno;
-		}
-		sensor->producer_length = page + 2 * size;
-		sensor->producer_pages = mmap(NULL, sensor->producer_length, PROT_READ, MAP_SHARED, fd, page);
-		if (sensor->producer_pages == MAP_FAILED) {
-			int err = -errno;
-
-			/* undo the first mapping, so a retry starts clean */
-			munmap(sensor->consumer_page, page);
-			sensor->consumer_page = NULL;
-			sensor->producer_pages = NULL;
+	if (!sensor->ring.consumer_page) {
+		err = ring_mapping_open(fd, bpf_map__max_entries(sensor->skel->maps.ows_records), &sensor->ring);
+		if (err)
 			return err;
-		}
-		sensor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-		if (sensor->epoll_fd < 0)
-			return -errno;
-		if (epoll_ctl(sensor->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0)
-			return -errno;
 	}
-	out->consumer_pos = sensor->consumer_page;
-	out->producer_pos = sensor->producer_pages;
-	out->data = (const __u8 *)sensor->producer_pages + page;
-	out->mask = size - 1;
+	ring_mapping_describe(&sensor->ring, out);
 	return 0;
 }
 
 int ows_ring_wait(struct ows_sensor *sensor, int timeout_ms)
 {
-	struct epoll_event event;
-	int ready;
-
-	if (!sensor || sensor->epoll_fd < 0)
+	if (!sensor)
 		return -EINVAL;
-	ready = epoll_wait(sensor->epoll_fd, &event, 1, timeout_ms);
-	if (ready < 0)
-		return errno == EINTR ? 0 : -errno;
-	return ready > 0 ? 1 : 0;
+	return ring_mapping_wait(&sensor->ring, timeout_ms);
 }
 
 int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
@@ -572,16 +536,11 @@ void ows_close(struct ows_sensor *sensor)
 	if (!sensor)
 		return;
 	ows_detach(sensor);
-	if (sensor->epoll_fd >= 0)
-		close(sensor->epoll_fd);
+	ring_mapping_close(&sensor->ring);
 	if (sensor->flow_pin_fd >= 0)
 		close(sensor->flow_pin_fd);
 	if (sensor->users_fd >= 0)
 		close(sensor->users_fd);
-	if (sensor->producer_pages)
-		munmap(sensor->producer_pages, sensor->producer_length);
-	if (sensor->consumer_page)
-		munmap(sensor->consumer_page, (size_t)sysconf(_SC_PAGESIZE));
 	onewaysensor_bpf__destroy(sensor->skel);
 	free(sensor->pin_dir);
 	free(sensor);

@@ -57,6 +57,23 @@ OWS_EXPORT int ows_ring_map(struct ows_sensor *sensor, struct ows_ring *out);
 /* Waits up to timeout_ms for the kernel's wake-up; returns 1 if woken, 0 on timeout. */
 OWS_EXPORT int ows_ring_wait(struct ows_sensor *sensor, int timeout_ms);
 
+/* A ring buffer opened from a bpffs pin, apart from any loaded sensor. */
+struct ows_pinned_ring;
+
+/*
+ * Opens the BPF ring buffer pinned at path and maps it for reading in place,
+ * as ows_ring_map does; *ring is valid until ows_pinned_ring_close. -EINVAL
+ * when the pin is not a ring buffer. (The drain benchmark reads its
+ * producer's ring this way.)
+ */
+OWS_EXPORT int ows_pinned_ring_open(const char *path, struct ows_pinned_ring **out, struct ows_ring *ring);
+
+/* Waits up to timeout_ms for the producer's wake-up; returns 1 if woken, 0 on timeout. */
+OWS_EXPORT int ows_pinned_ring_wait(struct ows_pinned_ring *ring, int timeout_ms);
+
+/* Unmaps and closes it; the pinned map lives on. */
+OWS_EXPORT void ows_pinned_ring_close(struct ows_pinned_ring *ring);
+
 /* Copies up to capacity flows into keys/values with batch look-ups; *count gets how many. */
 OWS_EXPORT int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
 			      struct ows_flow_stats *values, __u32 capacity, __u32 *count);

@@ -4,21 +4,19 @@ namespace OneWaySensor.Flows;
 /// Everything the sensor knows of one flow. Stored by value in
 /// <see cref="FlowTable"/>, so tracking a flow costs no object of its own.
 /// </summary>
+/// <remarks>
+/// Fields are in order of use, not of meaning: first what every flow-open
+/// record and every poll reading touches, then what only a new flow or a
+/// flow summary touches. With tens of thousands of flows each record's entry
+/// is a cache miss, and this order keeps the touched part to four cache
+/// lines of the dictionary entry instead of spreading over six
+/// (bench/drain measures it).
+/// </remarks>
 public struct FlowState
 {
-    public FlowKey Key;
-
     /// <summary>Totals since the sensor first saw the flow, across source restarts of it.</summary>
     public FlowCounters Tx;
     public FlowCounters Rx;
-    public byte TxTcpFlags;
-    public byte RxTcpFlags;
-    public FlowInitiator Initiator;
-    public long FirstSeenUnixNs;
-    public long LastSeenUnixNs;
-
-    /// <summary>The process that owns the local socket, when the source knows it.</summary>
-    public Processes.ProcessRef Owner;
 
     /// <summary>The source's last cumulative reading, to turn the next one into a delta.</summary>
     internal FlowCounters SourceTx;
@@ -26,10 +24,19 @@ public struct FlowState
 
     /// <summary>When the source's current entry for the flow began: tells one incarnation from the next.</summary>
     internal long SourceFirstSeenUnixNs;
+    public long LastSeenUnixNs;
     internal long SeenInPoll;
+
+    /// <summary>The process that owns the local socket, when the source knows it.</summary>
+    public Processes.ProcessRef Owner;
+    public byte TxTcpFlags;
+    public byte RxTcpFlags;
+    internal bool MissingFromSource;
+    public FlowInitiator Initiator;
+    public long FirstSeenUnixNs;
+    public FlowKey Key;
 
     /// <summary>What the last periodic flow summary already counted of <see cref="Tx"/> and <see cref="Rx"/>.</summary>
     internal FlowCounters SummarizedTx;
     internal FlowCounters SummarizedRx;
-    internal bool MissingFromSource;
 }

@@ -74,7 +74,7 @@ public sealed class FlowTable
         state.SourceFirstSeenUnixNs = opening.TimeUnixNs;
         state.SeenInPoll = poll;
         state.MissingFromSource = false;
-        AddTraffic(ref state, tx, rx, opening.TimeUnixNs);
+        AddTraffic(ref state, opening.Key.CgroupId, tx, rx, opening.TimeUnixNs);
         if (opening.FirstPacketOutbound)
         {
             state.TxTcpFlags |= opening.TcpFlags;
@@ -145,7 +145,7 @@ public sealed class FlowTable
         state.MissingFromSource = false;
         state.TxTcpFlags |= sample.TxTcpFlags;
         state.RxTcpFlags |= sample.RxTcpFlags;
-        AddTraffic(ref state, tx, rx, sample.LastSeenUnixNs);
+        AddTraffic(ref state, sample.Key.CgroupId, tx, rx, sample.LastSeenUnixNs);
     }
 
     /// <summary>
@@ -192,7 +192,8 @@ public sealed class FlowTable
         totals.Flows++;
     }
 
-    private void AddTraffic(ref FlowState state, FlowCounters tx, FlowCounters rx, long lastSeenUnixNs)
+    /// <summary>The caller's key gives the cgroup: the state's copy of the key lies in the part of the entry a known flow's update does not otherwise touch.</summary>
+    private void AddTraffic(ref FlowState state, ulong cgroupId, FlowCounters tx, FlowCounters rx, long lastSeenUnixNs)
     {
         state.Tx += tx;
         state.Rx += rx;
@@ -201,7 +202,7 @@ public sealed class FlowTable
             state.LastSeenUnixNs = lastSeenUnixNs;
         }
 
-        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, state.Key.CgroupId, out _);
+        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, cgroupId, out _);
         totals.Tx += tx;
         totals.Rx += rx;
     }

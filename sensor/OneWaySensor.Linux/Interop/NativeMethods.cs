@@ -48,6 +48,15 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_ring_wait")]
     internal static partial int RingWait(SensorHandle sensor, int timeoutMs);
 
+    [LibraryImport(Library, EntryPoint = "ows_pinned_ring_open", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int PinnedRingOpen(string path, out PinnedRingHandle ring, out NativeRing mapped);
+
+    [LibraryImport(Library, EntryPoint = "ows_pinned_ring_wait")]
+    internal static partial int PinnedRingWait(PinnedRingHandle ring, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "ows_pinned_ring_close")]
+    internal static partial void PinnedRingClose(IntPtr ring);
+
     [LibraryImport(Library, EntryPoint = "ows_flows_read")]
     internal static partial int FlowsRead(SensorHandle sensor, FlowKeyRecord* keys, FlowStatsRecord* values, uint capacity, out uint count);
 

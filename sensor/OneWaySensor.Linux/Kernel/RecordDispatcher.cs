@@ -126,4 +126,12 @@ internal sealed class RecordDispatcher
     /// <summary>Reads a record's fixed-size body: the caller has checked the size.</summary>
     public static T ReadBody<T>(ReadOnlySpan<byte> record)
         where T : unmanaged => MemoryMarshal.Read<T>(record);
+
+    /// <summary>
+    /// A record's fixed-size body where it lies, without a copy: the caller
+    /// has checked the size, and the view is valid only during the handler
+    /// call, like the span.
+    /// </summary>
+    public static ref readonly T View<T>(ReadOnlySpan<byte> record)
+        where T : unmanaged => ref MemoryMarshal.AsRef<T>(record);
 }

@@ -13,7 +13,7 @@ namespace OneWaySensor.Tests.Linux;
 /// </summary>
 public sealed unsafe class RingBufferReaderTests : IDisposable
 {
-    private const int RingSize = 4096;
+    private const int RingSize = 64 * 1024;
     private const uint BusyBit = 1u << 31;
     private const uint DiscardBit = 1u << 30;
 
@@ -70,6 +70,31 @@ public sealed unsafe class RingBufferReaderTests : IDisposable
 
         Assert.Equal(3 * perLap, table.Count);
         Assert.Equal(0ul, dispatcher.Counters.Skipped);
+    }
+
+    [Fact]
+    public void A_long_drain_hands_space_back_in_steps_and_all_of_it_at_the_end()
+    {
+        // the kernel reads the position on every reserve: published every 1/256 of the ring, not per sample
+        const ulong Step = RingSize / 256;
+        const int Samples = 400;
+        ulong sampleBytes = (ulong)(FlowOpenRecord.ByteSize + 8 + 7) & ~7ul;
+        var lags = new List<ulong>();
+        var dispatcher = new RecordDispatcher();
+        dispatcher.Register(RecordKind.FlowOpen, FlowOpenRecord.ByteSize, _ =>
+        {
+            ulong current = (ulong)lags.Count * sampleBytes;
+            Assert.True(positions[0] <= current, "the position passed a sample still being read");
+            lags.Add(current - positions[0]);
+        });
+        for (int i = 0; i < Samples; i++)
+        {
+            Produce(FlowOpen((ushort)(i + 1)), flags: 0);
+        }
+
+        Assert.Equal(Samples, Reader().Drain(dispatcher));
+        Assert.Equal(producer, positions[0]);
+        Assert.InRange(lags.Max(), Step - sampleBytes, Step - 1);
     }
 
     [Fact]

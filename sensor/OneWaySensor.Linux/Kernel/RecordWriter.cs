@@ -70,6 +70,21 @@ internal static class RecordWriter
         return ProcessExecRecord.ByteSize;
     }
 
+    /// <summary>A process-exit record as the tracepoint program writes it.</summary>
+    public static int ProcessExit(Span<byte> destination, ulong timestampNs, ulong cgroupId, uint tgid, int exitCode, string comm)
+    {
+        var record = new ProcessExitRecord
+        {
+            Header = new RecordHeader { Kind = (ushort)RecordKind.ProcessExit, Version = RecordHeader.CurrentVersion, Size = ProcessExitRecord.ByteSize, TimestampNs = timestampNs },
+            CgroupId = cgroupId,
+            Tgid = tgid,
+            ExitCode = exitCode,
+            Comm = Processes.CommName.From(comm),
+        };
+        MemoryMarshal.Write(destination, in record);
+        return ProcessExitRecord.ByteSize;
+    }
+
     /// <summary>A record of any kind, version and declared size, with its body zeroed (for malformed inputs).</summary>
     public static int Raw(Span<byte> destination, ushort kind, ushort version, uint declaredSize, int actualSize)
     {

@@ -11,11 +11,22 @@ internal static class ControlClient
     private const int MaxAnswerChars = 16 << 20;
 
     /// <summary>The `--control-socket` option of every command that asks the running sensor.</summary>
-    public static Option<string> SocketOption() => new("--control-socket")
+    public static Option<string> SocketOption()
     {
-        Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})",
-        DefaultValueFactory = _ => SensorOptions.DefaultControlSocket,
-    };
+        var option = new Option<string>("--control-socket")
+        {
+            Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})",
+            DefaultValueFactory = _ => SensorOptions.DefaultControlSocket,
+        };
+        option.Validators.Add(result =>
+        {
+            if (UnixSocketPath.Problem(result.GetValueOrDefault<string>()) is string problem)
+            {
+                result.AddError($"--control-socket {problem}");
+            }
+        });
+        return option;
+    }
 
     /// <exception cref="ControlUnreachable">No sensor answers on <paramref name="path"/>.</exception>
     public static async Task<string> AskAsync(string path, string request, CancellationToken cancellation)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using OneWaySensor.Alerts;
+using OneWaySensor.Cli.Output;
 using OneWaySensor.Connections;
 using OneWaySensor.Detection;
 using OneWaySensor.Flows;
@@ -46,7 +47,7 @@ internal static class CaptureReplay
         }
         catch (CaptureException error)
         {
-            log.WriteLine($"onewaysensor: {error.Message}");
+            log.WriteLine(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
 
@@ -72,7 +73,7 @@ internal static class CaptureReplay
         ReportCounts(log, Path.GetFileName(capture), source, engine);
         if (damage is not null)
         {
-            log.WriteLine($"onewaysensor: {damage.Message}");
+            log.WriteLine(Program.ErrorLine(damage.Message));
             return Program.Failure;
         }
 
@@ -92,7 +93,7 @@ internal static class CaptureReplay
         CaptureCounters counts = source.Counters;
         log.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"onewaysensor: replayed {name}: {counts.Packets} packets, {counts.IpPackets} IP; skipped: not IP {counts.NotIp}, truncated {counts.Truncated}, malformed {counts.Malformed}, unknown link type {counts.UnknownLinkType}, later fragments {source.Tracker.LaterFragments}, bad checksums {source.Tracker.BadChecksums}; {engine.AlertsRaised} alerts"));
+            $"onewaysensor: replayed {TerminalText.Escape(name)}: {counts.Packets} packets, {counts.IpPackets} IP; skipped: not IP {counts.NotIp}, truncated {counts.Truncated}, malformed {counts.Malformed}, unknown link type {counts.UnknownLinkType}, later fragments {source.Tracker.LaterFragments}, bad checksums {source.Tracker.BadChecksums}; {engine.AlertsRaised} alerts"));
     }
 
     /// <summary>Alerts as JSON lines, flushed one by one.</summary>

@@ -24,15 +24,11 @@ internal static class ReplayCommand
             SensorConfiguration configuration;
             try
             {
-                configuration = ConfigFile.Load(result.GetValue(config));
-                if (configuration.Detection.Validate() is string problem)
-                {
-                    throw new ConfigException(problem);
-                }
+                configuration = ConfigFile.LoadChecked(result.GetValue(config));
             }
             catch (ConfigException error)
             {
-                await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+                await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
                 return Program.UsageError;
             }
 
@@ -56,7 +52,7 @@ internal static class ReplayCommand
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"onewaysensor: cannot write the flows file {flowsFile!.FullName}: {error.Message}");
+            Console.Error.WriteLine(Program.ErrorLine($"cannot write the flows file {flowsFile!.FullName}: {error.Message}"));
             return Program.Failure;
         }
 

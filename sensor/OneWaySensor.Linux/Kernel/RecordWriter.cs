@@ -65,7 +65,7 @@ internal static class RecordWriter
             Ppid = ppid,
             Comm = Processes.CommName.From(comm),
         };
-        System.Text.Encoding.UTF8.GetBytes(fileName.AsSpan(0, Math.Min(fileName.Length, 255)), record.FileName);
+        System.Text.Unicode.Utf8.FromUtf16(fileName, ((Span<byte>)record.FileName)[..255], out _, out _); // NUL-terminated, whole characters
         MemoryMarshal.Write(destination, in record);
         return ProcessExecRecord.ByteSize;
     }

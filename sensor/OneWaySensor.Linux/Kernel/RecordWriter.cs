@@ -34,13 +34,7 @@ internal static class RecordWriter
     {
         var record = new FlowOpenRecord
         {
-            Header = new RecordHeader
-            {
-                Kind = (ushort)RecordKind.FlowOpen,
-                Version = RecordHeader.CurrentVersion,
-                Size = FlowOpenRecord.ByteSize,
-                TimestampNs = timestampNs,
-            },
+            Header = Header(RecordKind.FlowOpen, FlowOpenRecord.ByteSize, timestampNs),
             Key = key,
             Initiator = initiator,
             TcpFlags = tcpFlags,
@@ -59,7 +53,7 @@ internal static class RecordWriter
         ArgumentNullException.ThrowIfNull(fileName);
         var record = new ProcessExecRecord
         {
-            Header = new RecordHeader { Kind = (ushort)RecordKind.ProcessExec, Version = RecordHeader.CurrentVersion, Size = ProcessExecRecord.ByteSize, TimestampNs = timestampNs },
+            Header = Header(RecordKind.ProcessExec, ProcessExecRecord.ByteSize, timestampNs),
             CgroupId = cgroupId,
             Tgid = tgid,
             Ppid = ppid,
@@ -75,7 +69,7 @@ internal static class RecordWriter
     {
         var record = new ProcessExitRecord
         {
-            Header = new RecordHeader { Kind = (ushort)RecordKind.ProcessExit, Version = RecordHeader.CurrentVersion, Size = ProcessExitRecord.ByteSize, TimestampNs = timestampNs },
+            Header = Header(RecordKind.ProcessExit, ProcessExitRecord.ByteSize, timestampNs),
             CgroupId = cgroupId,
             Tgid = tgid,
             ExitCode = exitCode,
@@ -84,6 +78,10 @@ internal static class RecordWriter
         MemoryMarshal.Write(destination, in record);
         return ProcessExitRecord.ByteSize;
     }
+
+    /// <summary>The header every record of this version starts with.</summary>
+    private static RecordHeader Header(RecordKind kind, uint size, ulong timestampNs) =>
+        new() { Kind = (ushort)kind, Version = RecordHeader.CurrentVersion, Size = size, TimestampNs = timestampNs };
 
     /// <summary>A record of any kind, version and declared size, with its body zeroed (for malformed inputs).</summary>
     public static int Raw(Span<byte> destination, ushort kind, ushort version, uint declaredSize, int actualSize)

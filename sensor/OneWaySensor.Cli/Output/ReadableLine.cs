@@ -11,8 +11,25 @@ internal static class ReadableLine
 {
     public static string Format(ReadOnlySpan<byte> json)
     {
-        using JsonDocument document = JsonDocument.Parse(json.ToArray());
-        JsonElement record = document.RootElement;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray());
+        }
+        catch (JsonException)
+        {
+            // not a record (a damaged row of the state file): shown as it is, escaped, rather than failing the listing
+            return TerminalText.Escape(System.Text.Encoding.UTF8.GetString(json));
+        }
+
+        using (document)
+        {
+            return Format(document.RootElement);
+        }
+    }
+
+    private static string Format(JsonElement record)
+    {
         string kind = Text(record, "kind") ?? "record";
         string time = Text(record, "time") is string stamp && stamp.Length >= 19 ? stamp[11..19] : "--:--:--";
         string details = kind switch

@@ -133,6 +133,26 @@ public sealed class DamagedCaptureTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("traces/pcapng-multi-interface.pcapng")]
+    [InlineData("traces/tcp/http-on-irc-port-missing-syn.pcapng")]
+    public void A_packet_of_an_interface_the_file_never_described_is_one_line_after_the_packets_before(string trace)
+    {
+        byte[] bytes = File.ReadAllBytes(ZeekTraces.PathOf(trace));
+        IReadOnlyList<Block> packets = CaptureLayout.Packets(bytes);
+        Block damaged = packets[packets.Count / 2];
+        Replayed before = Replay(bytes[..damaged.Start]);
+        foreach (uint interfaceId in new uint[] { 7, 0x7fff_ffff, uint.MaxValue })
+        {
+            byte[] copy = [.. bytes];
+            BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(damaged.Start + 8), interfaceId); // an enhanced packet block's interface id
+            Replayed replayed = Replay(copy);
+            replayed.AssertDamageNamed();
+            Assert.Equal(before.Counts, replayed.Counts);
+            Assert.Equal(before.Flows, replayed.Flows);
+        }
+    }
+
     [Fact]
     public void Randomly_mutated_traces_end_in_time_as_a_report_or_one_line()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using OneWaySensor.Configuration;
 
 namespace OneWaySensor.Cli.Control;
@@ -59,6 +60,14 @@ internal static class ControlClient
         }
     }
 
+    /// <summary>
+    /// True for what reading an answer of another shape throws (a sensor of
+    /// another version, a damaged answer): not JSON, a member missing or of
+    /// another type. The commands say so in one line.
+    /// </summary>
+    public static bool IsUnreadableAnswer(Exception error) =>
+        error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException;
+
     /// <summary>The error a sensor answered with, or null.</summary>
     public static string? ErrorOf(string answer)
     {
@@ -67,7 +76,7 @@ internal static class ControlClient
             return null;
         }
 
-        using var document = System.Text.Json.JsonDocument.Parse(answer);
+        using var document = JsonDocument.Parse(answer);
         return document.RootElement.GetProperty("error").GetString();
     }
 }

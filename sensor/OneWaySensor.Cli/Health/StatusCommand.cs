@@ -37,7 +37,7 @@ internal static class StatusCommand
             await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
-        catch (JsonException error)
+        catch (Exception error) when (ControlClient.IsUnreadableAnswer(error))
         {
             await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor's status is not what this version reads: {error.Message}"));
             return Program.Failure;

@@ -66,7 +66,7 @@ internal static class TopCommand
             await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
-        catch (JsonException error)
+        catch (Exception error) when (ControlClient.IsUnreadableAnswer(error))
         {
             await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor's answer to 'top' is not what this version reads: {error.Message}"));
             return Program.Failure;

@@ -31,11 +31,7 @@ internal static class Commands
         var duration = Bounded("--duration", "stop by itself after this many seconds (default: run until SIGINT/SIGTERM)", 1, int.MaxValue);
         var pollInterval = Bounded("--poll-interval", "milliseconds between reads of the kernel's flow counters (default 1000)", 50, 60_000);
         var flowMapEntries = Bounded("--flow-map-entries", "flows the kernel tracks at once (default 65536)", 1024, 16 * 1024 * 1024);
-        var engineSockets = new Option<string[]>("--engine-socket")
-        {
-            Description = "a Docker Engine API socket for container metadata and events (Docker or Podman); repeat for several (default: /var/run/docker.sock and /run/podman/podman.sock)",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var engineSockets = EngineSocketsOption();
         var noEngine = new Option<bool>("--no-engine") { Description = "ask no container engine: containers are named from their cgroup paths only" };
         var hostProcessEvents = new Option<bool>("--host-process-events") { Description = "also print exec and exit events of host processes, not only of containers'" };
         var export = new Option<string?>("--export")
@@ -49,7 +45,7 @@ internal static class Commands
                     return path;
                 }
 
-                result.AddError($"--export must be unix:/ABSOLUTE/PATH, got '{text}'");
+                result.AddError($"--export must be unix:/ABSOLUTE/PATH, at most {UnixSocketPath.MaxBytes} bytes, got '{text}'");
                 return null;
             },
         };
@@ -105,6 +101,28 @@ internal static class Commands
     }
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+
+    /// <summary>`--engine-socket PATH`, repeatable, of every command that asks container engines; each a socket's path.</summary>
+    internal static Option<string[]> EngineSocketsOption()
+    {
+        var option = new Option<string[]>("--engine-socket")
+        {
+            Description = "a Docker Engine API socket for container names, metadata and events (Docker or Podman); repeat for several (default: /var/run/docker.sock and /run/podman/podman.sock)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (string socket in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (UnixSocketPath.Problem(socket) is string problem)
+                {
+                    result.AddError($"--engine-socket {problem}");
+                    return;
+                }
+            }
+        });
+        return option;
+    }
 
     /// <summary>An optional whole-number option with a range, each problem one line naming the option.</summary>
     internal static Option<int?> Bounded(string name, string description, int low, int high)

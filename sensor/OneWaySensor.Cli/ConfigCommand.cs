@@ -14,18 +14,13 @@ internal static class ConfigCommand
             FileInfo path = result.GetValue(file)!;
             try
             {
-                SensorConfiguration configuration = ConfigFile.Load(path);
-                if ((configuration.Sensor.Validate() ?? configuration.Detection.Validate()) is string problem)
-                {
-                    throw new ConfigException($"config file {path.FullName}: {problem}");
-                }
-
+                ConfigFile.LoadChecked(path);
                 await Console.Out.WriteLineAsync($"{path.FullName}: ok");
                 return 0;
             }
             catch (ConfigException error)
             {
-                await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+                await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
                 return Program.UsageError;
             }
         });

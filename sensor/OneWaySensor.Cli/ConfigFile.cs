@@ -62,6 +62,13 @@ internal static class ConfigFile
             }
         }
 
+        string? shape = ConfigKeys.FirstProblem(configuration.GetSection(SensorOptions.SectionName), typeof(SensorOptions))
+            ?? ConfigKeys.FirstProblem(configuration.GetSection(DetectionOptions.SectionName), typeof(DetectionOptions));
+        if (shape is not null)
+        {
+            throw new ConfigException($"{source}: {shape}");
+        }
+
         var sensor = new SensorOptions();
         var detection = new DetectionOptions();
         try
@@ -75,6 +82,21 @@ internal static class ConfigFile
         }
 
         return new SensorConfiguration(sensor, detection);
+    }
+
+    /// <summary>
+    /// <see cref="Load"/>, the command line's flags on top, then every range
+    /// and rule of both sections: what `run` starts with, and what `config
+    /// check` and `replay` check. The first problem is one line naming its key.
+    /// </summary>
+    /// <exception cref="ConfigException">A file, key or value is wrong.</exception>
+    public static SensorConfiguration LoadChecked(FileInfo? file, IReadOnlyList<string>? settings = null, CommandLineOverrides? overrides = null)
+    {
+        SensorConfiguration configuration = Load(file, settings);
+        overrides?.ApplyTo(configuration.Sensor);
+        return (configuration.Sensor.Validate() ?? configuration.Detection.Validate()) is string problem
+            ? throw new ConfigException(problem)
+            : configuration;
     }
 
     /// <summary>"Section:Key=value" pairs, as `--set` takes them.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using OneWaySensor.Cli.Output;
 
 namespace OneWaySensor.Cli;
 
@@ -11,6 +12,13 @@ internal static class Program
     /// <summary>Exit code of a failure to start or run.</summary>
     public const int Failure = 1;
 
+    /// <summary>
+    /// An error as the one line every command prints: "onewaysensor: MESSAGE".
+    /// Messages carry names from outside (files, containers, cgroups, keys),
+    /// so anything a terminal would act on is escaped.
+    /// </summary>
+    public static string ErrorLine(string message) => $"onewaysensor: {TerminalText.Escape(message)}";
+
     public static async Task<int> Main(string[] args)
     {
         RootCommand root = Commands.Build();
@@ -19,7 +27,7 @@ internal static class Program
         {
             // one line, the most telling problem: the help text is one --help away
             ParseError error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message} (see onewaysensor --help)");
+            await Console.Error.WriteLineAsync(ErrorLine($"{error.Message} (see onewaysensor --help)"));
             return UsageError;
         }
 

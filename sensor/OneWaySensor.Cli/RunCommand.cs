@@ -15,18 +15,11 @@ internal static class RunCommand
         SensorConfiguration configuration;
         try
         {
-            configuration = ConfigFile.Load(configFile, settings);
-            overrides.ApplyTo(configuration.Sensor);
+            configuration = ConfigFile.LoadChecked(configFile, settings, overrides);
         }
         catch (ConfigException error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
-            return Program.UsageError;
-        }
-
-        if ((configuration.Sensor.Validate() ?? configuration.Detection.Validate()) is string problem)
-        {
-            await Console.Error.WriteLineAsync($"onewaysensor: {problem}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.UsageError;
         }
 
@@ -38,12 +31,12 @@ internal static class RunCommand
         }
         catch (Exception error) when (UserFacing(error) is Exception cause)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {cause.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(cause.Message));
             return Program.Failure;
         }
         catch (DllNotFoundException)
         {
-            await Console.Error.WriteLineAsync("onewaysensor: libonewaysensor.so was not found beside the onewaysensor binary: build it with make");
+            await Console.Error.WriteLineAsync(Program.ErrorLine("libonewaysensor.so was not found beside the onewaysensor binary: build it with make"));
             return Program.Failure;
         }
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using OneWaySensor.Configuration;
 
 namespace OneWaySensor.Cli.Control;
@@ -11,11 +12,22 @@ internal static class ControlClient
     private const int MaxAnswerChars = 16 << 20;
 
     /// <summary>The `--control-socket` option of every command that asks the running sensor.</summary>
-    public static Option<string> SocketOption() => new("--control-socket")
+    public static Option<string> SocketOption()
     {
-        Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})",
-        DefaultValueFactory = _ => SensorOptions.DefaultControlSocket,
-    };
+        var option = new Option<string>("--control-socket")
+        {
+            Description = $"the running sensor's control socket (default {SensorOptions.DefaultControlSocket})",
+            DefaultValueFactory = _ => SensorOptions.DefaultControlSocket,
+        };
+        option.Validators.Add(result =>
+        {
+            if (UnixSocketPath.Problem(result.GetValueOrDefault<string>()) is string problem)
+            {
+                result.AddError($"--control-socket {problem}");
+            }
+        });
+        return option;
+    }
 
     /// <exception cref="ControlUnreachable">No sensor answers on <paramref name="path"/>.</exception>
     public static async Task<string> AskAsync(string path, string request, CancellationToken cancellation)
@@ -48,6 +60,14 @@ internal static class ControlClient
         }
     }
 
+    /// <summary>
+    /// True for what reading an answer of another shape throws (a sensor of
+    /// another version, a damaged answer): not JSON, a member missing or of
+    /// another type. The commands say so in one line.
+    /// </summary>
+    public static bool IsUnreadableAnswer(Exception error) =>
+        error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException;
+
     /// <summary>The error a sensor answered with, or null.</summary>
     public static string? ErrorOf(string answer)
     {
@@ -56,7 +76,7 @@ internal static class ControlClient
             return null;
         }
 
-        using var document = System.Text.Json.JsonDocument.Parse(answer);
+        using var document = JsonDocument.Parse(answer);
         return document.RootElement.GetProperty("error").GetString();
     }
 }

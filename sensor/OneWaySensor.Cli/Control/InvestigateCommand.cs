@@ -17,7 +17,7 @@ internal static class InvestigateCommand
     {
         var container = new Argument<string>("container") { Description = "a container name, id or unique id prefix (12+ hex digits), or a cgroup path" };
         var socket = ControlClient.SocketOption();
-        var engineSockets = new Option<string[]>("--engine-socket") { Description = "a Docker Engine API socket that names containers; repeat for several", AllowMultipleArgumentsPerToken = false };
+        var engineSockets = Commands.EngineSocketsOption();
         var command = new Command("investigate", "Print what the running sensor knows of a container: runtime and exec events, destinations, flows, alerts.") { container, socket, engineSockets };
         command.SetAction(async (result, cancellation) =>
         {
@@ -39,12 +39,12 @@ internal static class InvestigateCommand
         }
         catch (IsolationFailure failure)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(failure.Message));
             return failure.ExitCode;
         }
         catch (ControlUnreachable error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
     }

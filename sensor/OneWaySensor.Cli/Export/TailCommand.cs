@@ -26,7 +26,7 @@ internal static class TailCommand
     {
         if (ExportOptions.ParseAddress(address) is not string path)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: the export address must be unix:/ABSOLUTE/PATH, got '{address}'");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"the export address must be unix:/ABSOLUTE/PATH, at most {UnixSocketPath.MaxBytes} bytes, got '{address}'"));
             return Program.UsageError;
         }
 
@@ -37,7 +37,7 @@ internal static class TailCommand
         }
         catch (SocketException error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: cannot connect to the export socket {path}: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"cannot connect to the export socket {path}: {error.Message}"));
             return Program.Failure;
         }
 
@@ -53,7 +53,7 @@ internal static class TailCommand
                 int read = await socket.ReceiveAsync(received, SocketFlags.None, cancellation);
                 if (read == 0)
                 {
-                    await Console.Error.WriteLineAsync($"onewaysensor: the export stream ended after {printed} records");
+                    await Console.Error.WriteLineAsync(Program.ErrorLine($"the export stream ended after {printed} records"));
                     return pending.WrittenCount == 0 ? 0 : Program.Failure;
                 }
 
@@ -77,7 +77,7 @@ internal static class TailCommand
         }
         catch (InvalidDataException error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: the export stream is malformed after {printed} records: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"the export stream is malformed after {printed} records: {error.Message}"));
             return Program.Failure;
         }
         catch (OperationCanceledException)
@@ -86,7 +86,7 @@ internal static class TailCommand
         }
         catch (SocketException error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: the export stream failed after {printed} records: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"the export stream failed after {printed} records: {error.Message}"));
             return Program.Failure;
         }
     }

@@ -25,7 +25,7 @@ internal static class StatusCommand
             string answer = await ControlClient.AskAsync(controlSocket, "status", cancellation);
             if (ControlClient.ErrorOf(answer) is string error)
             {
-                await Console.Error.WriteLineAsync($"onewaysensor: the sensor answered: {error}");
+                await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor answered: {error}"));
                 return Program.Failure;
             }
 
@@ -34,12 +34,12 @@ internal static class StatusCommand
         }
         catch (ControlUnreachable error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
-        catch (JsonException error)
+        catch (Exception error) when (ControlClient.IsUnreadableAnswer(error))
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: the sensor's status is not what this version reads: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor's status is not what this version reads: {error.Message}"));
             return Program.Failure;
         }
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using OneWaySensor.Cli.Output;
 using OneWaySensor.Configuration;
+using OneWaySensor.Detection;
 using OneWaySensor.State;
 
 namespace OneWaySensor.Cli.History;
@@ -29,6 +30,7 @@ internal static class AlertsCommand
         };
         var container = new Option<string?>("--container") { Description = "only alerts of this container (name, id or id prefix)" };
         var rule = new Option<string?>("--rule") { Description = "only alerts of this rule (e.g. one_way_flow)" };
+        rule.AcceptOnlyFromAmong([.. RuleIds.All]);
         var limit = Commands.Bounded("--limit", "at most this many, the newest (default 1000)", 1, 1_000_000);
         var state = new Option<string>("--state") { Description = $"the sensor's state file (default {SensorOptions.DefaultStatePath})", DefaultValueFactory = _ => SensorOptions.DefaultStatePath };
         var command = new Command("alerts", "List past alerts from the sensor's state file, oldest first.") { since, container, rule, limit, state };
@@ -50,7 +52,7 @@ internal static class AlertsCommand
             }
             catch (StateException error)
             {
-                await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+                await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
                 return Program.Failure;
             }
         });

@@ -42,11 +42,7 @@ internal static class IsolationCommands
         {
             Description = "a container name, id or unique id prefix (12+ hex digits), or a cgroup path (/docker/ID below the cgroup v2 root, or absolute)",
         };
-        var engineSockets = new Option<string[]>("--engine-socket")
-        {
-            Description = "a Docker Engine API socket that names containers (Docker or Podman); repeat for several (default: /var/run/docker.sock and /run/podman/podman.sock)",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var engineSockets = Commands.EngineSocketsOption();
         var noEngine = new Option<bool>("--no-engine") { Description = "ask no container engine: give a container id prefix or a cgroup path" };
         var command = new Command(name, description) { container, engineSockets, noEngine };
         command.SetAction(async (result, cancellation) =>
@@ -66,17 +62,17 @@ internal static class IsolationCommands
         }
         catch (IsolationFailure failure)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(failure.Message));
             return failure.ExitCode;
         }
         catch (SensorException failure)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {failure.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(failure.Message));
             return Program.Failure;
         }
         catch (DllNotFoundException)
         {
-            await Console.Error.WriteLineAsync("onewaysensor: libonewaysensor.so was not found beside the onewaysensor binary: build it with make");
+            await Console.Error.WriteLineAsync(Program.ErrorLine("libonewaysensor.so was not found beside the onewaysensor binary: build it with make"));
             return Program.Failure;
         }
     }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace OneWaySensor.Cli.Output;
@@ -7,15 +5,31 @@ namespace OneWaySensor.Cli.Output;
 /// <summary>
 /// One record as a line a person reads at a terminal: the time, the kind,
 /// and the few fields that say what happened. Names and commands come from
-/// whoever runs a container, so every control character is shown escaped,
-/// never passed to the terminal.
+/// whoever runs a container, so the line goes through <see cref="TerminalText"/>.
 /// </summary>
 internal static class ReadableLine
 {
     public static string Format(ReadOnlySpan<byte> json)
     {
-        using JsonDocument document = JsonDocument.Parse(json.ToArray());
-        JsonElement record = document.RootElement;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray());
+        }
+        catch (JsonException)
+        {
+            // not a record (a damaged row of the state file): shown as it is, escaped, rather than failing the listing
+            return TerminalText.Escape(System.Text.Encoding.UTF8.GetString(json));
+        }
+
+        using (document)
+        {
+            return Format(document.RootElement);
+        }
+    }
+
+    private static string Format(JsonElement record)
+    {
         string kind = Text(record, "kind") ?? "record";
         string time = Text(record, "time") is string stamp && stamp.Length >= 19 ? stamp[11..19] : "--:--:--";
         string details = kind switch
@@ -28,7 +42,7 @@ internal static class ReadableLine
             _ when kind.StartsWith("container_", StringComparison.Ordinal) || kind.StartsWith("exec_", StringComparison.Ordinal) || kind.StartsWith("network_", StringComparison.Ordinal) => $"{Container(record)}{(Text(record, "command") is string command ? $" {command}" : string.Empty)}",
             _ => record.GetRawText(),
         };
-        return Escape($"{time} {kind,-18} {details}");
+        return TerminalText.Escape($"{time} {kind,-18} {details}");
     }
 
     private static string Workload(JsonElement record) =>
@@ -70,23 +84,4 @@ internal static class ReadableLine
 
     private static string Number(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? value.GetRawText() : "?";
-
-    /// <summary>Control characters (a terminal escape, a newline) as \uXXXX.</summary>
-    private static string Escape(string text)
-    {
-        var clean = new StringBuilder(text.Length);
-        foreach (char c in text)
-        {
-            if (char.IsControl(c))
-            {
-                clean.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                clean.Append(c);
-            }
-        }
-
-        return clean.ToString();
-    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using OneWaySensor.Cli.Control;
+using OneWaySensor.Cli.Output;
 
 namespace OneWaySensor.Cli.Top;
 
@@ -40,7 +41,7 @@ internal static class TopCommand
                 string answer = await ControlClient.AskAsync(controlSocket, "top", cancellation);
                 if (ControlClient.ErrorOf(answer) is string error)
                 {
-                    await Console.Error.WriteLineAsync($"onewaysensor: the sensor answered: {error}");
+                    await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor answered: {error}"));
                     return Program.Failure;
                 }
 
@@ -62,12 +63,12 @@ internal static class TopCommand
         }
         catch (ControlUnreachable error)
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine(error.Message));
             return Program.Failure;
         }
-        catch (JsonException error)
+        catch (Exception error) when (ControlClient.IsUnreadableAnswer(error))
         {
-            await Console.Error.WriteLineAsync($"onewaysensor: the sensor's answer to 'top' is not what this version reads: {error.Message}");
+            await Console.Error.WriteLineAsync(Program.ErrorLine($"the sensor's answer to 'top' is not what this version reads: {error.Message}"));
             return Program.Failure;
         }
     }
@@ -113,7 +114,7 @@ internal sealed record TopFrame(DateTimeOffset Time, IReadOnlyList<TopRow> Rows)
             TopRow? old = before.GetValueOrDefault(row.Cgroup);
             string txRate = seconds > 0 && old is not null ? Bytes((row.TxBytes - Math.Min(old.TxBytes, row.TxBytes)) / seconds) : "-";
             string rxRate = seconds > 0 && old is not null ? Bytes((row.RxBytes - Math.Min(old.RxBytes, row.RxBytes)) / seconds) : "-";
-            string line = string.Create(CultureInfo.InvariantCulture, $"{txRate,9} {Bytes(row.TxBytes),10} {row.TxPackets,9} {rxRate,9} {Bytes(row.RxBytes),10} {row.RxPackets,9} {row.Flows,6} {row.OneWayFlows,7} {row.Alerts,6}  {row.Workload,-10} {Printable(row.Name)}");
+            string line = string.Create(CultureInfo.InvariantCulture, $"{txRate,9} {Bytes(row.TxBytes),10} {row.TxPackets,9} {rxRate,9} {Bytes(row.RxBytes),10} {row.RxPackets,9} {row.Flows,6} {row.OneWayFlows,7} {row.Alerts,6}  {row.Workload,-10} {TerminalText.Escape(row.Name)}");
             text.Append(Fit(line, width)).Append('\n');
         }
 
@@ -136,9 +137,6 @@ internal sealed record TopFrame(DateTimeOffset Time, IReadOnlyList<TopRow> Rows)
     }
 
     private static string Fit(string line, int width) => line.Length <= width ? line : line[..(width - 1)];
-
-    /// <summary>Container names are chosen by whoever runs the container: no control character reaches the terminal.</summary>
-    private static string Printable(string name) => string.Concat(name.Select(c => char.IsControl(c) ? '?' : c));
 }
 
 internal sealed record TopRow(ulong Cgroup, string Name, string Workload, ulong TxBytes, ulong TxPackets, ulong RxBytes, ulong RxPackets, ulong Flows, int OneWayFlows, int Alerts);

@@ -18,20 +18,20 @@ public sealed class ExportOptions
     /// <summary>Clients at once; more are refused (and counted), so the buffers stay bounded.</summary>
     public int MaxClients { get; set; } = 16;
 
-    /// <summary>"unix:PATH", as `--export` takes it, to the path; null when it is not that form.</summary>
+    /// <summary>"unix:PATH", as `--export` takes it, to the path; null when it is not that form or not a socket's path.</summary>
     public static string? ParseAddress(string address)
     {
         ArgumentNullException.ThrowIfNull(address);
         const string Scheme = "unix:";
-        return address.StartsWith(Scheme, StringComparison.Ordinal) && Path.IsPathRooted(address[Scheme.Length..])
+        return address.StartsWith(Scheme, StringComparison.Ordinal) && UnixSocketPath.Problem(address[Scheme.Length..]) is null
             ? address[Scheme.Length..]
             : null;
     }
 
     internal string? Validate(Func<string, long, long, long, string?> range, Func<string, string, string> problem)
     {
-        return (Socket is not null && (!Path.IsPathRooted(Socket) || Socket.Contains('\0', StringComparison.Ordinal))
-                ? problem("Export:Socket", $"must be an absolute path, got '{Socket}'")
+        return (Socket is not null && UnixSocketPath.Problem(Socket) is string socketProblem
+                ? problem("Export:Socket", socketProblem)
                 : null)
             ?? (SocketGroup is { Length: 0 } ? problem("Export:SocketGroup", "must not be empty") : null)
             ?? range("Export:ClientBufferBytes", ClientBufferBytes, 64 * 1024, 1 << 30)

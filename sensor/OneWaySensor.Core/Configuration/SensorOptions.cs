@@ -123,6 +123,9 @@ public sealed class SensorOptions
             ?? (AlertsFile is { Length: 0 } ? Problem(nameof(AlertsFile), "must not be empty") : null)
             ?? Range(nameof(MetadataWaitMilliseconds), MetadataWaitMilliseconds, 0, 60_000)
             ?? ValidateSockets()
+            ?? (string.IsNullOrEmpty(ControlSocket) || UnixSocketPath.Problem(ControlSocket) is not string controlProblem
+                ? null
+                : Problem(nameof(ControlSocket), $"{controlProblem}, or empty to turn it off"))
             ?? (Source is "auto" or "ebpf" or "pcap" ? null : Problem(nameof(Source), $"must be auto, ebpf or pcap, got '{Source}'"))
             ?? (string.IsNullOrWhiteSpace(CaptureInterface) ? Problem(nameof(CaptureInterface), "must name an interface, e.g. any or eth0") : null)
             ?? Export.Validate(Range, Problem)
@@ -139,9 +142,9 @@ public sealed class SensorOptions
     {
         foreach (string socket in ContainerEngineSockets ?? [])
         {
-            if (!Path.IsPathRooted(socket))
+            if (UnixSocketPath.Problem(socket) is string problem)
             {
-                return Problem(nameof(ContainerEngineSockets), $"must be absolute paths, got '{socket}'");
+                return Problem(nameof(ContainerEngineSockets), $"each {problem}");
             }
         }
 

@@ -33,16 +33,17 @@ public sealed class AllowlistEntry
 
     private IPNetwork? network;
 
-    public string? Validate()
+    /// <summary>The first problem as "<paramref name="path"/>:Key: problem", or null.</summary>
+    public string? Validate(string path)
     {
         if (Image is null && ContainerName is null && Label is null && Process is null && RemoteCidr is null && RemotePort is null)
         {
-            return "an allowlist entry must set at least one of Image, ContainerName, Label, Process, RemoteCidr, RemotePort";
+            return $"{path}: an allowlist entry must set at least one of Image, ContainerName, Label, Process, RemoteCidr, RemotePort";
         }
 
         if (RemotePort is < 0 or > 65535)
         {
-            return $"RemotePort must be between 0 and 65535, got {RemotePort}";
+            return $"{path}:RemotePort: must be between 0 and 65535, got {RemotePort}";
         }
 
         if (RemoteCidr is not null)
@@ -52,13 +53,13 @@ public sealed class AllowlistEntry
                 : RemoteCidr;
             if (!IPNetwork.TryParse(cidr, out IPNetwork parsed))
             {
-                return $"RemoteCidr is not an address range: '{RemoteCidr}'";
+                return $"{path}:RemoteCidr: not an address range: '{RemoteCidr}'";
             }
 
             network = parsed;
         }
 
-        return RuleIds.Unknown(Rules) is string unknown ? $"unknown rule '{unknown}'" : null;
+        return RuleIds.Unknown(Rules) is string unknown ? $"{path}:Rules: unknown rule '{unknown}'" : null;
     }
 
     public bool Matches(string rule, AlertSubject subject)

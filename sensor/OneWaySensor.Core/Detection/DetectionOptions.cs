@@ -47,7 +47,7 @@ public sealed class DetectionOptions
             return Problem("Beacon:MinimumContacts", $"must be between 3 and 64 (the contacts kept per destination), got {Beacon.MinimumContacts}");
         }
 
-        if (Beacon.ScoreThreshold is <= 0 or > 1)
+        if (double.IsNaN(Beacon.ScoreThreshold) || Beacon.ScoreThreshold is <= 0 or > 1)
         {
             return Problem("Beacon:ScoreThreshold", $"must be above 0 and at most 1, got {Beacon.ScoreThreshold}");
         }
@@ -79,17 +79,17 @@ public sealed class DetectionOptions
 
         for (int i = 0; i < Allowlist.Count; i++)
         {
-            if (Allowlist[i].Validate() is string problem)
+            if (Allowlist[i].Validate($"{SectionName}:Allowlist:{i}") is string problem)
             {
-                return Problem($"Allowlist:{i}", problem);
+                return problem;
             }
         }
 
         for (int i = 0; i < MaintenanceWindows.Count; i++)
         {
-            if (MaintenanceWindows[i].Validate() is string problem)
+            if (MaintenanceWindows[i].Validate($"{SectionName}:MaintenanceWindows:{i}") is string problem)
             {
-                return Problem($"MaintenanceWindows:{i}", problem);
+                return problem;
             }
         }
 

@@ -20,19 +20,20 @@ public sealed class MaintenanceWindow
 
     public bool Suppresses => Action == "suppress";
 
-    public string? Validate()
+    /// <summary>The first problem as "<paramref name="path"/>:Key: problem", or null.</summary>
+    public string? Validate(string path)
     {
         if (End <= Start)
         {
-            return $"End ({End:O}) must be after Start ({Start:O})";
+            return $"{path}:End: ({End:O}) must be after Start ({Start:O})";
         }
 
         if (Action is not ("suppress" or "downgrade"))
         {
-            return $"Action must be \"suppress\" or \"downgrade\", got '{Action}'";
+            return $"{path}:Action: must be \"suppress\" or \"downgrade\", got '{Action}'";
         }
 
-        return RuleIds.Unknown(Rules) is string unknown ? $"unknown rule '{unknown}'" : null;
+        return RuleIds.Unknown(Rules) is string unknown ? $"{path}:Rules: unknown rule '{unknown}'" : null;
     }
 
     public bool Covers(string rule, DateTimeOffset time) =>

@@ -10,7 +10,11 @@ namespace OneWaySensor.Output;
 /// be at most <see cref="MaxRecordBytes"/> long and <see cref="MaxDepth"/>
 /// deep, maps need string keys, and nothing is allocated from a length the
 /// input claims. Extension types and binary, which the sensor never sends,
-/// are refused rather than guessed at.
+/// are refused rather than guessed at. It is the project's only MessagePack
+/// decoder; it reads with <see cref="MessagePackReader"/> and no formatter,
+/// so the serializer's MessagePackSecurity.UntrustedData (which guards
+/// formatters: object graph depth, hash flooding) has nothing to apply to,
+/// and these bounds stand in for it.
 /// </summary>
 public static class MessagePackToJson
 {
@@ -40,6 +44,13 @@ public static class MessagePackToJson
                 WriteValue(ref reader, writer, 0);
             }
 
+            if (reader.Consumed > MaxRecordBytes)
+            {
+                // the bound holds for a record that arrived whole, not only for one still arriving
+                Truncate(json, start);
+                throw new InvalidDataException($"a record is longer than {MaxRecordBytes} bytes");
+            }
+
             consumed = reader.Consumed;
             return true;
         }
@@ -58,6 +69,11 @@ public static class MessagePackToJson
         catch (MessagePackSerializationException error)
         {
             throw new InvalidDataException($"not MessagePack: {error.Message}", error);
+        }
+        catch (Exception error) when (error is ArgumentOutOfRangeException or OverflowException)
+        {
+            // the reader's answer to a length claim past what an int holds (a str32 of 4 GiB)
+            throw new InvalidDataException("not MessagePack: a length is out of range", error);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Unicode;
 
 namespace OneWaySensor.Processes;
 
@@ -24,7 +25,9 @@ public struct CommName
         ArgumentNullException.ThrowIfNull(name);
         var comm = default(CommName);
         Span<byte> bytes = comm;
-        Encoding.UTF8.GetBytes(name.AsSpan(0, Math.Min(name.Length, Length - 1)), bytes);
+
+        // as the kernel keeps it: at most 15 bytes and a NUL, cut before a character that does not fit whole
+        Utf8.FromUtf16(name, bytes[..(Length - 1)], out _, out _);
         return comm;
     }
 }

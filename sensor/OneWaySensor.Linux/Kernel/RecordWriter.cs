@@ -34,13 +34,7 @@ internal static class RecordWriter
     {
         var record = new FlowOpenRecord
         {
-            Header = new RecordHeader
-            {
-                Kind = (ushort)RecordKind.FlowOpen,
-                Version = RecordHeader.CurrentVersion,
-                Size = FlowOpenRecord.ByteSize,
-                TimestampNs = timestampNs,
-            },
+            Header = Header(RecordKind.FlowOpen, FlowOpenRecord.ByteSize, timestampNs),
             Key = key,
             Initiator = initiator,
             TcpFlags = tcpFlags,
@@ -59,16 +53,35 @@ internal static class RecordWriter
         ArgumentNullException.ThrowIfNull(fileName);
         var record = new ProcessExecRecord
         {
-            Header = new RecordHeader { Kind = (ushort)RecordKind.ProcessExec, Version = RecordHeader.CurrentVersion, Size = ProcessExecRecord.ByteSize, TimestampNs = timestampNs },
+            Header = Header(RecordKind.ProcessExec, ProcessExecRecord.ByteSize, timestampNs),
             CgroupId = cgroupId,
             Tgid = tgid,
             Ppid = ppid,
             Comm = Processes.CommName.From(comm),
         };
-        System.Text.Encoding.UTF8.GetBytes(fileName.AsSpan(0, Math.Min(fileName.Length, 255)), record.FileName);
+        System.Text.Unicode.Utf8.FromUtf16(fileName, ((Span<byte>)record.FileName)[..255], out _, out _); // NUL-terminated, whole characters
         MemoryMarshal.Write(destination, in record);
         return ProcessExecRecord.ByteSize;
     }
+
+    /// <summary>A process-exit record as the tracepoint program writes it.</summary>
+    public static int ProcessExit(Span<byte> destination, ulong timestampNs, ulong cgroupId, uint tgid, int exitCode, string comm)
+    {
+        var record = new ProcessExitRecord
+        {
+            Header = Header(RecordKind.ProcessExit, ProcessExitRecord.ByteSize, timestampNs),
+            CgroupId = cgroupId,
+            Tgid = tgid,
+            ExitCode = exitCode,
+            Comm = Processes.CommName.From(comm),
+        };
+        MemoryMarshal.Write(destination, in record);
+        return ProcessExitRecord.ByteSize;
+    }
+
+    /// <summary>The header every record of this version starts with.</summary>
+    private static RecordHeader Header(RecordKind kind, uint size, ulong timestampNs) =>
+        new() { Kind = (ushort)kind, Version = RecordHeader.CurrentVersion, Size = size, TimestampNs = timestampNs };
 
     /// <summary>A record of any kind, version and declared size, with its body zeroed (for malformed inputs).</summary>
     public static int Raw(Span<byte> destination, ushort kind, ushort version, uint declaredSize, int actualSize)

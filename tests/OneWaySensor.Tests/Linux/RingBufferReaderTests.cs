@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux.Interop;
 using OneWaySensor.Linux.Kernel;
+using OneWaySensor.Tests.Support;
 
 namespace OneWaySensor.Tests.Linux;
 
@@ -110,6 +111,35 @@ public sealed unsafe class RingBufferReaderTests : IDisposable
         Assert.Equal(1ul, reader.Corrupt);
         Assert.Equal(0ul, positions[0]);
     }
+
+    [Fact]
+    public void A_ring_of_random_frames_drains_to_its_end_or_stops_at_a_busy_or_impossible_frame()
+    {
+        Fuzz.Cases(300, random =>
+        {
+            RecordDispatcher dispatcher = new FlowRecordHandler(new FlowTable()).CreateDispatcher();
+            byte[] noise = Fuzz.Bytes(random, RingSize);
+            for (int i = 0; i < RingSize; i++)
+            {
+                data[i] = data[RingSize + i] = noise[i];
+            }
+
+            // frames of random lengths and flags, some longer than the ring
+            positions[0] = (ulong)random.Next(RingSize) & ~7ul;
+            producer = positions[0] + (ulong)random.Next(RingSize + 1);
+            positions[1] = producer;
+            RingBufferReader reader = Reader();
+
+            int read = reader.Drain(dispatcher);
+
+            Assert.InRange(read, 0, RingSize / 8);
+            Assert.Equal(0ul, dispatcher.Counters.HandlerFailed);
+            Assert.True(dispatcher.Counters.Dispatched + dispatcher.Counters.Skipped <= (ulong)read);
+            Assert.True(positions[0] >= producer || reader.Corrupt == 1 || IsBusy(positions[0]), "the drain stopped early only for a reason");
+        });
+    }
+
+    private bool IsBusy(ulong position) => (Unsafe.ReadUnaligned<uint>(data + (position % RingSize)) & BusyBit) != 0;
 
     private RingBufferReader Reader() => new(new NativeRing
     {

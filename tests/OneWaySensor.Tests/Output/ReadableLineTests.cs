@@ -31,5 +31,15 @@ public sealed class ReadableLineTests
         Assert.EndsWith("this export client missed 12 records", Format("""{"kind":"health","time":"2026-11-28T01:02:03.000000Z","scope":"export_client","missed":12,"missed_total":40}"""), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("not json \u001b[2J", "not json \\u001b[2J")]
+    [InlineData("{\"kind\":\"alert\",", "{\"kind\":\"alert\",")]
+    [InlineData("[1,2]", "--:--:-- record             [1,2]")]
+    public void A_line_that_is_not_a_record_is_shown_escaped_rather_than_failing(string text, string shown)
+    {
+        // `alerts` formats what the state file holds; a damaged row must not end the listing
+        Assert.Equal(shown, Format(text));
+    }
+
     private static string Format(string json) => ReadableLine.Format(Encoding.UTF8.GetBytes(json));
 }

@@ -3,7 +3,7 @@ using OneWaySensor.Tests.Support;
 
 namespace OneWaySensor.Tests.Pcap;
 
-/// <summary>`onewaysensor replay`: detections on the capture's clock, one JSON line per flow, and damaged captures as one line or a counted skip.</summary>
+/// <summary>`onewaysensor replay`: detections on the capture's clock, one JSON line per flow, and damaged captures as one line (after the counts of what came before) or a counted skip.</summary>
 public sealed class ReplayCommandTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2021, 3, 4, 5, 6, 7, TimeSpan.Zero);
@@ -73,9 +73,11 @@ public sealed class ReplayCommandTests : IDisposable
         string flowsFile = Path.Combine(folder, "flows.jsonl");
         ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["replay", capture, "--flows", flowsFile]);
         Assert.Equal(1, result.ExitCode);
-        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"onewaysensor: capture file {capture}: ", line, StringComparison.Ordinal);
-        Assert.Contains("truncated", line, StringComparison.OrdinalIgnoreCase);
+        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("onewaysensor: replayed cut.pcap: 1 packets, 1 IP;", lines[0], StringComparison.Ordinal); // what came before, counted
+        Assert.StartsWith($"onewaysensor: capture file {capture}: ", lines[1], StringComparison.Ordinal);
+        Assert.Contains("truncated", lines[1], StringComparison.OrdinalIgnoreCase);
         Assert.Single(File.ReadAllLines(flowsFile)); // the first packet's flow was still written
     }
 
@@ -89,7 +91,7 @@ public sealed class ReplayCommandTests : IDisposable
         File.WriteAllBytes(capture, Convert.FromHexString(hex));
         ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["replay", capture]);
         Assert.True(result.ExitCode == 1, $"{what}: {result.Stderr}");
-        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        string line = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         Assert.StartsWith($"onewaysensor: capture file {capture}: ", line, StringComparison.Ordinal);
     }
 

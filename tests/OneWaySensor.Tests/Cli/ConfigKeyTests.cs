@@ -22,6 +22,7 @@ public sealed class ConfigKeyTests : IDisposable
         ["Sensor:WindowSeconds"] = "0",
         ["Sensor:PollIntervalMilliseconds"] = "49",
         ["Sensor:FlowMapEntries"] = "1023",
+        ["Sensor:FlowPinDirectory"] = "\"sys/fs/bpf/flows\"",
         ["Sensor:RingBufferBytes"] = "4097",
         ["Sensor:RingBufferWakeupBytes"] = "0",
         ["Sensor:IdleTimeoutSeconds"] = "30",

@@ -62,7 +62,7 @@ internal sealed class StatusCollector(
                 ("allowlisted", Sum(suppressed.Allowlisted)), ("maintenance", Sum(suppressed.InMaintenance)), ("repeat", Sum(suppressed.Repeats))),
             Counter("alerts_downgraded_total", "Alerts raised at a lower priority (engine outage).", Sum(suppressed.Downgraded)),
             Counter("output_queue_dropped_total", "Records dropped because the output queue was full.", output.Dropped),
-            Counter("output_failures_total", "Records no writer could serialize.", output.Failed),
+            Counter("output_failures_total", "Records no writer could serialize, and sink writes that threw.", output.Failed),
             new(SensorStatus.Prefix + "sink_records_lost_total", "counter", "Records a sink could not deliver, by sink (for export: summed over its clients).", [.. output.Sinks.Select(sink => new MetricSample(sink.Lost, "sink", sink.Name))]),
             Gauge("export_clients", "Clients connected to the export socket.", export?.Clients ?? 0),
             Counter("export_clients_cut_loose_total", "Export clients disconnected for stalling.", export?.ClientsCutLoose ?? 0),

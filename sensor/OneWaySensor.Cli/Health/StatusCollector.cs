@@ -71,6 +71,8 @@ internal sealed class StatusCollector(
             Counter("metadata_cache_misses_total", "Container metadata the cache had to ask an engine for.", misses),
             Counter("engine_answers_malformed_total", "Container engine answers that could not be read.", malformed),
             Counter("engine_reconnects_total", "Reconnections to container engines.", reconnects),
+            new(SensorStatus.Prefix + "engine_connected", "gauge", "1 while the container engine at the socket answers and its containers are listed, else 0.",
+                [.. containers.Connections().Select(engine => new MetricSample(engine.Connected ? 1 : 0, "socket", engine.Socket))]),
             Counter("baseline_save_failures_total", "Failed saves of the baselines to the state file.", baselineSaves?.SaveFailures ?? 0),
         ];
         var status = new SensorStatus(DateTimeOffset.UtcNow, metrics);

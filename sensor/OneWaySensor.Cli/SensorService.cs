@@ -50,14 +50,15 @@ internal sealed partial class SensorService(
     private BaselineModel? baselines;
     private ulong baselineFailuresReported;
     private ulong outputFailuresReported;
-    private ulong outputLossReported;
+    private Output.OutputLossLog? outputLoss;
+    private Logging.EngineConnectivityLog? engineConnectivity;
     private EbpfFlowSource? source;
     private OneWaySensor.Pcap.PcapLiveSource? pcap;
     private ContainerAddresses? addresses;
     private DetectionEngine? engine;
     private Timer? watchdog;
-    private ulong lostReported;
-    private ulong unattributedReported;
+    private readonly Logging.ReportThrottle lossReport = new();
+    private readonly Logging.ReportThrottle unattributedReport = new();
     private bool handlerFailureReported;
     private ulong malformedReported;
     private int cgroupsNamed;
@@ -85,6 +86,10 @@ internal sealed partial class SensorService(
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         addresses = cgroupRoot is null ? new ContainerAddresses(engines) : null;
         output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet, addresses);
+        outputLoss = new Output.OutputLossLog(logger);
+
+        // sockets the operator named are expected to answer; of the defaults, only one that once did
+        engineConnectivity = new Logging.EngineConnectivityLog(reportNeverConnected: options.ContainerEngineSockets is not null, logger);
         if (options.Metrics is not null)
         {
             // before the programs load: a port in use fails start-up with nothing attached
@@ -454,16 +459,13 @@ internal sealed partial class SensorService(
 
     private void ReportLoss(EbpfSourceHealth health)
     {
-        if (health.Lost > lostReported)
+        if (lossReport.ShouldReport(health.Lost))
         {
-            lostReported = health.Lost;
             LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt);
         }
 
-        ulong unattributed = health.UnparsedPackets + health.Fragments;
-        if (unattributed > unattributedReported)
+        if (unattributedReport.ShouldReport(health.UnparsedPackets + health.Fragments))
         {
-            unattributedReported = unattributed;
             LogUnattributed(health.UnparsedPackets, health.Fragments);
         }
 
@@ -476,11 +478,14 @@ internal sealed partial class SensorService(
 
     private void Watch()
     {
-        long sinkLoss = output?.Sinks.Sum(sink => sink.Lost) ?? 0;
-        if (output is not null && (ulong)(output.Dropped + sinkLoss) > outputLossReported)
+        if (output is not null)
         {
-            outputLossReported = (ulong)(output.Dropped + sinkLoss);
-            LogOutputLoss(output.Dropped, string.Join(", ", output.Sinks.Where(sink => sink.Lost > 0).Select(sink => $"{sink.Name} {sink.Lost}")));
+            outputLoss?.Check(output.Sinks, output.Dropped);
+        }
+
+        if (engines is not null)
+        {
+            engineConnectivity?.Check(engines.Connections());
         }
 
         if (output is { Failed: > 0 } && (ulong)output.Failed > outputFailuresReported)
@@ -523,10 +528,10 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: capture closed; {Flows} flows tracked, {Alerts} alerts; packets {Packets}, not IP {NotIp}, skipped (truncated, malformed, unknown link type) {Skipped}, dropped by libpcap {Dropped}; output records dropped {OutputDropped}")]
     private partial void LogStoppedPcap(int flows, ulong alerts, ulong packets, ulong notIp, ulong skipped, ulong dropped, long outputDropped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt} (said again at most once a minute while it grows; the metrics count every one)")]
     private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments} (said again at most once a minute while it grows)")]
     private partial void LogUnattributed(ulong unparsed, ulong fragments);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "a kernel record handler failed ({Count} so far): {Reason}")]
@@ -537,9 +542,6 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
     private partial void LogBaselineSaveFailed(ulong failures, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "output loss: records dropped with the output queue full {Dropped}; records sinks could not deliver: {SinkLosses}")]
-    private partial void LogOutputLoss(long dropped, string sinkLosses);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "output: sinks {Sinks}; state {State}; export socket {Export}; metrics {Metrics}")]
     private partial void LogSinks(string sinks, string state, string export, string metrics);

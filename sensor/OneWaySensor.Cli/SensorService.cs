@@ -57,6 +57,7 @@ internal sealed partial class SensorService(
     private ContainerAddresses? addresses;
     private DetectionEngine? engine;
     private Timer? watchdog;
+    private int watching;
     private readonly Logging.ReportThrottle lossReport = new();
     private readonly Logging.ReportThrottle unattributedReport = new();
     private bool handlerFailureReported;
@@ -476,7 +477,30 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>
+    /// The watchdog's tick. A timer's callbacks overlap when one runs longer
+    /// than the period (a loaded host), and what it keeps (what was said,
+    /// and when) is for one thread at a time: a tick that finds the last one
+    /// still running is skipped.
+    /// </summary>
     private void Watch()
+    {
+        if (Interlocked.Exchange(ref watching, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            WatchOnce();
+        }
+        finally
+        {
+            Volatile.Write(ref watching, 0);
+        }
+    }
+
+    private void WatchOnce()
     {
         if (output is not null)
         {

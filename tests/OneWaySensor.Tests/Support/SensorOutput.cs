@@ -32,6 +32,14 @@ internal static class SensorOutput
     /// <summary>One labelled value of a metric ("kernel_records_lost_total", "ring_buffer_full").</summary>
     public static double Labeled(JsonElement metrics, string name, string label) => metrics.GetProperty(name).GetProperty(label).GetDouble();
 
+    /// <summary>The alert history in a state file, as `onewaysensor alerts` prints it (it reads beside a running sensor).</summary>
+    public static string[] AlertHistory(string state)
+    {
+        ProcessResult history = ProcessRunner.Run(RepoPaths.SensorBinary, ["alerts", "--state", state, "--since", "1h"]);
+        Assert.True(history.ExitCode == 0, history.Stderr);
+        return history.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>The stderr lines that contain <paramref name="text"/>.</summary>
     public static int LogLines(SensorProcess sensor, string text) =>
         sensor.Stderr.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));

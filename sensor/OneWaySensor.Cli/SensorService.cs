@@ -252,10 +252,14 @@ internal sealed partial class SensorService(
         }
 
         pcap?.Stop();
-        if (source is not null || pcap is not null)
+        source?.Stop();
+        if (source is { StopLeftThreadRunning: true })
         {
-            source?.Stop();
-
+            // the table and the detections are still that thread's: nothing more is read from them
+            LogStopWithoutLastPoll(source.StopWait.TotalSeconds, table.Count);
+        }
+        else if (source is not null || pcap is not null)
+        {
             // the source's thread has ended: the last summary and health record go out with everything queued
             long now = UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
             EmitSummaries(now);
@@ -548,6 +552,9 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, restarted {Restarted}, records skipped {Skipped}); packets not attributed to a flow: unparsed {Unparsed}, later fragments {Fragments}; output records dropped {OutputDropped}")]
     private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong restarted, ulong skipped, ulong unparsed, ulong fragments, long outputDropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sensor stopped: programs detached, without the last poll: the flow source was still in a poll {WaitSeconds} s after the stop (the host is too loaded for the {Flows} flows it tracks); what was queued is written, the last flow summary and health record are not")]
+    private partial void LogStopWithoutLastPoll(double waitSeconds, int flows);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: capture closed; {Flows} flows tracked, {Alerts} alerts; packets {Packets}, not IP {NotIp}, skipped (truncated, malformed, unknown link type) {Skipped}, dropped by libpcap {Dropped}; output records dropped {OutputDropped}")]
     private partial void LogStoppedPcap(int flows, ulong alerts, ulong packets, ulong notIp, ulong skipped, ulong dropped, long outputDropped);

@@ -72,6 +72,7 @@ public sealed class EbpfFlowSource : IDisposable
     private RingBufferReader? ring;
     private MonotonicClock clock;
     private Thread? thread;
+    private Thread? leftRunning;
     private volatile bool stopping;
     private Exception? failure;
 
@@ -145,19 +146,40 @@ public sealed class EbpfFlowSource : IDisposable
         thread.Start();
     }
 
-    /// <summary>Stops reading after one last drain and poll, then detaches the programs.</summary>
+    /// <summary>How long <see cref="Stop"/> waits for the reading thread's last drain and poll.</summary>
+    public TimeSpan StopWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// After <see cref="Stop"/>: true when the reading thread was still in a
+    /// poll when <see cref="StopWait"/> ran out (a host too loaded for the
+    /// flows it has). The programs were detached all the same; the thread,
+    /// which may still read the maps and write the table, is left to finish
+    /// or to end with the process, and <see cref="Dispose"/> frees nothing it
+    /// uses while it runs.
+    /// </summary>
+    public bool StopLeftThreadRunning => leftRunning is not null;
+
+    /// <summary>
+    /// Stops reading after one last drain and poll, then detaches the
+    /// programs; a poll that outlasts <see cref="StopWait"/> is not waited for.
+    /// </summary>
     public void Stop()
     {
         stopping = true;
-        thread?.Join();
+        if (thread is not null && !thread.Join(StopWait))
+        {
+            leftRunning = thread;
+        }
+
         thread = null;
         if (AttachedCgroup is not null)
         {
+            // the links only: the thread left running uses the maps, never them
             program.Detach();
             AttachedCgroup = null;
         }
 
-        if (denySet is not null)
+        if (denySet is not null && !StopLeftThreadRunning)
         {
             // an isolated container stays isolated while the sensor restarts: keep the pins then
             denySet.Dispose();
@@ -208,8 +230,11 @@ public sealed class EbpfFlowSource : IDisposable
         }
         finally
         {
-            denySet?.Dispose();
-            program.Dispose();
+            if (leftRunning is not { IsAlive: true })
+            {
+                denySet?.Dispose();
+                program.Dispose();
+            }
         }
     }
 

@@ -51,14 +51,16 @@ internal sealed partial class SensorService(
     private BaselineModel? baselines;
     private ulong baselineFailuresReported;
     private ulong outputFailuresReported;
-    private ulong outputLossReported;
+    private Output.OutputLossLog? outputLoss;
+    private Logging.EngineConnectivityLog? engineConnectivity;
     private EbpfFlowSource? source;
     private OneWaySensor.Pcap.PcapLiveSource? pcap;
     private ContainerAddresses? addresses;
     private DetectionEngine? engine;
     private Timer? watchdog;
-    private ulong lostReported;
-    private ulong unattributedReported;
+    private int watching;
+    private readonly Logging.ReportThrottle lossReport = new();
+    private readonly Logging.ReportThrottle unattributedReport = new();
     private bool handlerFailureReported;
     private ulong malformedReported;
     private int cgroupsNamed;
@@ -86,6 +88,10 @@ internal sealed partial class SensorService(
         var enricher = new AlertEnricher(engines, processes, TimeSpan.FromMilliseconds(options.MetadataWaitMilliseconds));
         addresses = cgroupRoot is null ? new ContainerAddresses(engines) : null;
         output = new OutputPipeline(OpenSinks(), enricher, cgroups, engines.TryGet, addresses);
+        outputLoss = new Output.OutputLossLog(logger);
+
+        // sockets the operator named are expected to answer; of the defaults, only one that once did
+        engineConnectivity = new Logging.EngineConnectivityLog(reportNeverConnected: options.ContainerEngineSockets is not null, logger);
         if (options.Metrics is not null)
         {
             // before the programs load: a port in use fails start-up with nothing attached
@@ -249,10 +255,14 @@ internal sealed partial class SensorService(
         }
 
         pcap?.Stop();
-        if (source is not null || pcap is not null)
+        source?.Stop();
+        if (source is { StopLeftThreadRunning: true })
         {
-            source?.Stop();
-
+            // the table and the detections are still that thread's: nothing more is read from them
+            LogStopWithoutLastPoll(source.StopWait.TotalSeconds, table.Count);
+        }
+        else if (source is not null || pcap is not null)
+        {
             // the source's thread has ended: the last summary and health record go out with everything queued
             long now = UnixTime.FromDateTimeOffset(DateTimeOffset.UtcNow);
             EmitSummaries(now);
@@ -457,16 +467,13 @@ internal sealed partial class SensorService(
 
     private void ReportLoss(EbpfSourceHealth health)
     {
-        if (health.Lost > lostReported)
+        if (lossReport.ShouldReport(health.Lost))
         {
-            lostReported = health.Lost;
             LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt);
         }
 
-        ulong unattributed = health.UnparsedPackets + health.Fragments;
-        if (unattributed > unattributedReported)
+        if (unattributedReport.ShouldReport(health.UnparsedPackets + health.Fragments))
         {
-            unattributedReported = unattributed;
             LogUnattributed(health.UnparsedPackets, health.Fragments);
         }
 
@@ -477,13 +484,39 @@ internal sealed partial class SensorService(
         }
     }
 
+    /// <summary>
+    /// The watchdog's tick. A timer's callbacks overlap when one runs longer
+    /// than the period (a loaded host), and what it keeps (what was said,
+    /// and when) is for one thread at a time: a tick that finds the last one
+    /// still running is skipped.
+    /// </summary>
     private void Watch()
     {
-        long sinkLoss = output?.Sinks.Sum(sink => sink.Lost) ?? 0;
-        if (output is not null && (ulong)(output.Dropped + sinkLoss) > outputLossReported)
+        if (Interlocked.Exchange(ref watching, 1) != 0)
         {
-            outputLossReported = (ulong)(output.Dropped + sinkLoss);
-            LogOutputLoss(output.Dropped, string.Join(", ", output.Sinks.Where(sink => sink.Lost > 0).Select(sink => $"{sink.Name} {sink.Lost}")));
+            return;
+        }
+
+        try
+        {
+            WatchOnce();
+        }
+        finally
+        {
+            Volatile.Write(ref watching, 0);
+        }
+    }
+
+    private void WatchOnce()
+    {
+        if (output is not null)
+        {
+            outputLoss?.Check(output.Sinks, output.Dropped);
+        }
+
+        if (engines is not null)
+        {
+            engineConnectivity?.Check(engines.Connections());
         }
 
         if (output is { Failed: > 0 } && (ulong)output.Failed > outputFailuresReported)
@@ -559,13 +592,16 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: programs detached; {Flows} flows tracked, {Alerts} alerts; lost {Lost} (ring buffer full {RingBufferFull}, flows evicted {Evicted}, restarted {Restarted}, records skipped {Skipped}); packets not attributed to a flow: unparsed {Unparsed}, later fragments {Fragments}; output records dropped {OutputDropped}")]
     private partial void LogStopped(int flows, ulong alerts, ulong lost, ulong ringBufferFull, ulong evicted, ulong restarted, ulong skipped, ulong unparsed, ulong fragments, long outputDropped);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sensor stopped: programs detached, without the last poll: the flow source was still in a poll {WaitSeconds} s after the stop (the host is too loaded for the {Flows} flows it tracks); what was queued is written, the last flow summary and health record are not")]
+    private partial void LogStopWithoutLastPoll(double waitSeconds, int flows);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: capture closed; {Flows} flows tracked, {Alerts} alerts; packets {Packets}, not IP {NotIp}, skipped (truncated, malformed, unknown link type) {Skipped}, dropped by libpcap {Dropped}; output records dropped {OutputDropped}")]
     private partial void LogStoppedPcap(int flows, ulong alerts, ulong packets, ulong notIp, ulong skipped, ulong dropped, long outputDropped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt} (said again at most once a minute while it grows; the metrics count every one)")]
     private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments} (said again at most once a minute while it grows)")]
     private partial void LogUnattributed(ulong unparsed, ulong fragments);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "a kernel record handler failed ({Count} so far): {Reason}")]
@@ -576,9 +612,6 @@ internal sealed partial class SensorService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "baselines could not be saved ({Failures} failures so far; retried with the next save): {Reason}")]
     private partial void LogBaselineSaveFailed(ulong failures, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "output loss: records dropped with the output queue full {Dropped}; records sinks could not deliver: {SinkLosses}")]
-    private partial void LogOutputLoss(long dropped, string sinkLosses);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "output: sinks {Sinks}; state {State}; export socket {Export}; metrics {Metrics}")]
     private partial void LogSinks(string sinks, string state, string export, string metrics);

@@ -28,6 +28,10 @@ public sealed class ContainerEngines : IAsyncDisposable
     /// <summary>The sockets whose engine answers now.</summary>
     public IReadOnlyList<string> ConnectedSockets => engines.Where(engine => engine.Cache.Connected).Select(engine => engine.Socket).ToList();
 
+    /// <summary>Each engine's connection now: answering, or why not (null before its first attempt ends).</summary>
+    public IReadOnlyList<EngineConnection> Connections() =>
+        [.. engines.Select(engine => new EngineConnection(engine.Socket, engine.Cache.Connected, engine.Cache.LastFailure))];
+
     /// <summary>Starts every cache's background loop and sends their runtime events to <paramref name="onRuntimeEvent"/>.</summary>
     public void Start(Action<RuntimeEvent> onRuntimeEvent)
     {

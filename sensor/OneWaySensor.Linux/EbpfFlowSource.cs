@@ -66,12 +66,14 @@ public sealed class EbpfFlowSource : IDisposable
     private readonly List<IsolationEntry> isolationEntries = [];
     private readonly List<IsolationChange> isolationFound = [];
     private readonly List<ulong> isolationRemoved = [];
+    private readonly Lock detachLock = new();
     private DenySet? denySet;
     private IsolationTracker? isolation;
     private DateTime nextPrune;
     private RingBufferReader? ring;
     private MonotonicClock clock;
     private Thread? thread;
+    private Thread? leftRunning;
     private volatile bool stopping;
     private Exception? failure;
 
@@ -157,15 +159,36 @@ public sealed class EbpfFlowSource : IDisposable
         thread.Start();
     }
 
-    /// <summary>Stops reading after one last drain and poll, then detaches the programs.</summary>
+    /// <summary>How long <see cref="Stop"/> waits for the reading thread's last drain and poll.</summary>
+    public TimeSpan StopWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// After <see cref="Stop"/>: true when the reading thread was still in a
+    /// poll when <see cref="StopWait"/> ran out (a host too loaded for the
+    /// flows it has). The programs were detached all the same; the thread,
+    /// which may still read the maps and write the table, is left to finish
+    /// or to end with the process, and <see cref="Dispose"/> frees nothing it
+    /// uses while it runs.
+    /// </summary>
+    public bool StopLeftThreadRunning => leftRunning is not null;
+
+    /// <summary>
+    /// Stops reading after one last drain and poll, then detaches the
+    /// programs; a poll that outlasts <see cref="StopWait"/> is not waited for.
+    /// </summary>
     public void Stop()
     {
         stopping = true;
-        thread?.Join();
+        if (thread is not null && !thread.Join(StopWait))
+        {
+            leftRunning = thread;
+        }
+
         thread = null;
+        // the links only: a thread left running uses the maps, never them
         Detach();
 
-        if (denySet is not null)
+        if (denySet is not null && !StopLeftThreadRunning)
         {
             // an isolated container stays isolated while the sensor restarts: keep the pins then
             denySet.Dispose();
@@ -219,8 +242,11 @@ public sealed class EbpfFlowSource : IDisposable
         }
         finally
         {
-            denySet?.Dispose();
-            program.Dispose();
+            if (leftRunning is not { IsAlive: true })
+            {
+                denySet?.Dispose();
+                program.Dispose();
+            }
         }
     }
 
@@ -258,12 +284,16 @@ public sealed class EbpfFlowSource : IDisposable
 
     private void DrainRing() => ring?.Drain(dispatcher);
 
+    /// <summary>Once, from whichever comes first: the reading thread before its last poll, or a stop that stopped waiting for it.</summary>
     private void Detach()
     {
-        if (AttachedCgroup is not null)
+        lock (detachLock)
         {
-            program.Detach();
-            AttachedCgroup = null;
+            if (AttachedCgroup is not null)
+            {
+                program.Detach();
+                AttachedCgroup = null;
+            }
         }
     }
 

@@ -6,12 +6,16 @@
  * read has a timeout. On success it prints one line:
  *   pid=N local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N
  *
- * Modes:
- *   udp-send  ADDR PORT COUNT SIZE  send COUNT datagrams, read nothing
- *   udp-echo  ADDR PORT COUNT SIZE  send COUNT datagrams, read each echo
- *   tcp-send  ADDR PORT COUNT SIZE  write COUNT chunks, read nothing back
- *   tcp-echo  ADDR PORT COUNT SIZE  write COUNT chunks, read each echo
- *   icmp-echo ADDR COUNT SIZE       COUNT echo requests (raw socket, root), read each reply
+ * Modes (GAP_MS, optional, paces the sends so a flow stays active a while):
+ *   udp-send  ADDR PORT COUNT SIZE [GAP_MS]  send COUNT datagrams, read nothing
+ *   udp-echo  ADDR PORT COUNT SIZE [GAP_MS]  send COUNT datagrams, read each echo
+ *   tcp-send  ADDR PORT COUNT SIZE [GAP_MS]  write COUNT chunks, read nothing back
+ *   tcp-echo  ADDR PORT COUNT SIZE [GAP_MS]  write COUNT chunks, read each echo
+ *   icmp-echo ADDR COUNT SIZE                COUNT echo requests (raw socket, root), read each reply
+ *   udp-fan   ADDR PORT FLOWS COUNT SIZE
+ *             FLOWS UDP sockets open at once, each its own flow; each in turn
+ *             sends COUNT datagrams back to back; reads nothing. Its line adds
+ *             flows=N; local_port is the first socket's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,12 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_SIZE 65000
 #define MAX_COUNT 100000
+#define MAX_FLOWS 16000
+#define MAX_GAP_MS 10000
 #define TIMEOUT_SECONDS 3
 
 struct target {
@@ -81,6 +89,21 @@ static int open_socket(const struct target *target, int type, int protocol)
 	return fd;
 }
 
+/*
+ * bind to the loopback address of the target's family, port 0, before
+ * connecting: the kernel then picks the port among that address's, so
+ * sockets other tests hold on other loopback addresses cannot use them up
+ * (a wildcard bind conflicts with all of them)
+ */
+static int bind_loopback(int fd, int family)
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	return family == AF_INET ? bind(fd, (struct sockaddr *)&v4, sizeof(v4))
+				 : bind(fd, (struct sockaddr *)&v6, sizeof(v6));
+}
+
 static int local_port(int fd)
 {
 	struct sockaddr_storage address;
@@ -107,8 +130,16 @@ static int read_exactly(int fd, char *buffer, size_t size)
 	return 0;
 }
 
+static void pause_ms(long ms)
+{
+	struct timespec gap = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&gap, &gap) < 0 && errno == EINTR)
+		;
+}
+
 static int run_stream(const struct target *target, int datagram, int echo, long count, long size,
-		      struct totals *totals, int *port)
+		      long gap_ms, struct totals *totals, int *port)
 {
 	static char buffer[MAX_SIZE];
 	int fd = open_socket(target, datagram ? SOCK_DGRAM : SOCK_STREAM, 0);
@@ -117,12 +148,18 @@ static int run_stream(const struct target *target, int datagram, int echo, long 
 	if (fd < 0)
 		return fail("socket");
 	memset(buffer, 'o', sizeof(buffer));
+	if (bind_loopback(fd, target->family) < 0) {
+		err = fail("bind");
+		goto cleanup;
+	}
 	if (connect(fd, (struct sockaddr *)&target->address, target->length) < 0) {
 		err = fail("connect");
 		goto cleanup;
 	}
 	*port = local_port(fd);
 	for (long i = 0; i < count; i++) {
+		if (i > 0)
+			pause_ms(gap_ms);
 		if (send(fd, buffer, (size_t)size, 0) != size) {
 			err = fail("send");
 			goto cleanup;
@@ -148,6 +185,66 @@ static int run_stream(const struct target *target, int datagram, int echo, long 
 
 cleanup:
 	close(fd);
+	return err;
+}
+
+/* each socket needs a descriptor: raise the soft limit as far as the hard one allows */
+static int allow_descriptors(long wanted)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+		return -1;
+	if (limit.rlim_cur >= (rlim_t)wanted)
+		return 0;
+	if (limit.rlim_max < (rlim_t)wanted) {
+		errno = EMFILE;
+		return -1;
+	}
+	limit.rlim_cur = (rlim_t)wanted;
+	return setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+static int run_fan(const struct target *target, long flows, long count, long size,
+		   struct totals *totals, int *port)
+{
+	static char buffer[MAX_SIZE];
+	static int fds[MAX_FLOWS];
+	long opened = 0;
+	int err = 0;
+
+	memset(buffer, 'f', sizeof(buffer));
+	if (allow_descriptors(flows + 16) < 0)
+		return fail("raising RLIMIT_NOFILE");
+	/* every socket open before the first datagram: all flows are live together */
+	for (; opened < flows; opened++) {
+		fds[opened] = open_socket(target, SOCK_DGRAM, 0);
+		if (fds[opened] < 0) {
+			err = fail("socket");
+			goto cleanup;
+		}
+		if (bind_loopback(fds[opened], target->family) < 0 ||
+		    connect(fds[opened], (struct sockaddr *)&target->address, target->length) < 0) {
+			opened++;
+			err = fail("connect");
+			goto cleanup;
+		}
+	}
+	*port = local_port(fds[0]);
+	for (long i = 0; i < flows; i++) {
+		for (long n = 0; n < count; n++) {
+			if (send(fds[i], buffer, (size_t)size, 0) != size) {
+				err = fail("send");
+				goto cleanup;
+			}
+			totals->sent_bytes += (unsigned long long)size;
+			totals->sent_packets++;
+		}
+	}
+
+cleanup:
+	while (opened > 0)
+		close(fds[--opened]);
 	return err;
 }
 
@@ -243,6 +340,7 @@ int main(int argc, char **argv)
 	struct totals totals = { 0 };
 	struct target target;
 	const char *mode = argc > 1 ? argv[1] : "";
+	long flows = 1;
 	int port = -1, err;
 
 	if (strcmp(mode, "icmp-echo") == 0 && argc == 5) {
@@ -250,22 +348,34 @@ int main(int argc, char **argv)
 			return 2;
 		err = run_icmp(&target, bounded(argv[3], 1, MAX_COUNT, "COUNT"),
 			       bounded(argv[4], 0, MAX_SIZE, "SIZE"), &totals, &port);
-	} else if (argc == 6 && (strcmp(mode, "udp-send") == 0 || strcmp(mode, "udp-echo") == 0 ||
-				 strcmp(mode, "tcp-send") == 0 || strcmp(mode, "tcp-echo") == 0)) {
+	} else if ((argc == 6 || argc == 7) &&
+		   (strcmp(mode, "udp-send") == 0 || strcmp(mode, "udp-echo") == 0 ||
+		    strcmp(mode, "tcp-send") == 0 || strcmp(mode, "tcp-echo") == 0)) {
 		if (parse_target(argv[2], (int)bounded(argv[3], 1, 65535, "PORT"), &target) < 0)
 			return 2;
 		err = run_stream(&target, mode[0] == 'u', strstr(mode, "echo") != NULL,
 				 bounded(argv[4], 1, MAX_COUNT, "COUNT"),
-				 bounded(argv[5], 1, MAX_SIZE, "SIZE"), &totals, &port);
+				 bounded(argv[5], 1, MAX_SIZE, "SIZE"),
+				 argc == 7 ? bounded(argv[6], 0, MAX_GAP_MS, "GAP_MS") : 0, &totals, &port);
+	} else if (argc == 7 && strcmp(mode, "udp-fan") == 0) {
+		if (parse_target(argv[2], (int)bounded(argv[3], 1, 65535, "PORT"), &target) < 0)
+			return 2;
+		flows = bounded(argv[4], 1, MAX_FLOWS, "FLOWS");
+		err = run_fan(&target, flows, bounded(argv[5], 1, MAX_COUNT, "COUNT"),
+			      bounded(argv[6], 1, MAX_SIZE, "SIZE"), &totals, &port);
 	} else {
-		fprintf(stderr, "usage: owsgen udp-send|udp-echo|tcp-send|tcp-echo ADDR PORT COUNT SIZE\n"
+		fprintf(stderr, "usage: owsgen udp-send|udp-echo|tcp-send|tcp-echo ADDR PORT COUNT SIZE [GAP_MS]\n"
+				"       owsgen udp-fan ADDR PORT FLOWS COUNT SIZE\n"
 				"       owsgen icmp-echo ADDR COUNT SIZE\n");
 		return 2;
 	}
 	if (err)
 		return 1;
-	printf("pid=%d local_port=%d sent_bytes=%llu received_bytes=%llu sent_packets=%llu received_packets=%llu\n",
+	printf("pid=%d local_port=%d sent_bytes=%llu received_bytes=%llu sent_packets=%llu received_packets=%llu",
 	       (int)getpid(), port, totals.sent_bytes, totals.received_bytes, totals.sent_packets,
 	       totals.received_packets);
+	if (strcmp(mode, "udp-fan") == 0)
+		printf(" flows=%ld", flows);
+	printf("\n");
 	return 0;
 }

@@ -50,6 +50,9 @@ internal sealed class ExportServer : IRecordSink
     /// <summary>Records clients missed, summed over every client.</summary>
     public long Lost => Interlocked.Read(ref missed);
 
+    /// <summary>Always null: a record a client missed is that client's loss, never a failure of the export.</summary>
+    public string? LastError => null;
+
     public long ClientsCutLoose => Interlocked.Read(ref cutLoose);
 
     /// <summary>Connections refused because <see cref="ExportOptions.MaxClients"/> were connected.</summary>

@@ -62,7 +62,7 @@ internal sealed class StatusCollector(
                 ("allowlisted", Sum(suppressed.Allowlisted)), ("maintenance", Sum(suppressed.InMaintenance)), ("repeat", Sum(suppressed.Repeats))),
             Counter("alerts_downgraded_total", "Alerts raised at a lower priority (engine outage).", Sum(suppressed.Downgraded)),
             Counter("output_queue_dropped_total", "Records dropped because the output queue was full.", output.Dropped),
-            Counter("output_failures_total", "Records no writer could serialize.", output.Failed),
+            Counter("output_failures_total", "Records no writer could serialize, and sink writes that threw.", output.Failed),
             new(SensorStatus.Prefix + "sink_records_lost_total", "counter", "Records a sink could not deliver, by sink (for export: summed over its clients).", [.. output.Sinks.Select(sink => new MetricSample(sink.Lost, "sink", sink.Name))]),
             Gauge("export_clients", "Clients connected to the export socket.", export?.Clients ?? 0),
             Counter("export_clients_cut_loose_total", "Export clients disconnected for stalling.", export?.ClientsCutLoose ?? 0),
@@ -71,6 +71,8 @@ internal sealed class StatusCollector(
             Counter("metadata_cache_misses_total", "Container metadata the cache had to ask an engine for.", misses),
             Counter("engine_answers_malformed_total", "Container engine answers that could not be read.", malformed),
             Counter("engine_reconnects_total", "Reconnections to container engines.", reconnects),
+            new(SensorStatus.Prefix + "engine_connected", "gauge", "1 while the container engine at the socket answers and its containers are listed, else 0.",
+                [.. containers.Connections().Select(engine => new MetricSample(engine.Connected ? 1 : 0, "socket", engine.Socket))]),
             Counter("baseline_save_failures_total", "Failed saves of the baselines to the state file.", baselineSaves?.SaveFailures ?? 0),
         ];
         var status = new SensorStatus(DateTimeOffset.UtcNow, metrics);

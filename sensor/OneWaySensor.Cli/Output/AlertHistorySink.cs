@@ -8,12 +8,13 @@ namespace OneWaySensor.Cli.Output;
 internal sealed class AlertHistorySink(SqliteAlertHistory history) : IRecordSink
 {
     private long lost;
+    private volatile string? lastError;
 
     public string Name => "state";
 
     public long Lost => Interlocked.Read(ref lost);
 
-    public string? LastError { get; private set; }
+    public string? LastError => lastError;
 
     public void Write(RecordKind kind, ReadOnlySpan<byte> jsonLine, object record)
     {
@@ -25,10 +26,11 @@ internal sealed class AlertHistorySink(SqliteAlertHistory history) : IRecordSink
         try
         {
             history.Append(alert.Time, alert.Rule, alert.ContainerMetadata?.Name, alert.Container?.Id, Encoding.UTF8.GetString(jsonLine).TrimEnd('\n'));
+            lastError = null;
         }
         catch (StateException error)
         {
-            LastError = error.Message;
+            lastError = error.Message;
             Interlocked.Increment(ref lost);
         }
     }

@@ -13,6 +13,13 @@ internal interface IRecordSink : IDisposable
     /// <summary>Records this sink could not deliver (refused writes, a full client buffer).</summary>
     long Lost { get; }
 
+    /// <summary>
+    /// Why the last write failed (a full disk, a closed pipe); null once a
+    /// write succeeds again, and always for the export, whose losses are its
+    /// slow clients' and not its own.
+    /// </summary>
+    string? LastError { get; }
+
     /// <param name="kind">What the record is.</param>
     /// <param name="jsonLine">The record as one JSON line, newline included.</param>
     /// <param name="record">The record itself, for sinks that index it (the alert history).</param>

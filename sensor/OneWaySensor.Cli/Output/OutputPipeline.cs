@@ -64,7 +64,7 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     /// <summary>Records dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
-    /// <summary>Records that could not be written at all (a writer throwing); the first failure is kept.</summary>
+    /// <summary>Records that could not be serialized, or that a sink threw on (each sink's throw counts); the first failure is kept.</summary>
     public long Failed => Interlocked.Read(ref failed);
 
     public Exception? FirstFailure { get; private set; }
@@ -124,25 +124,43 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 
     private void Write(object record)
     {
+        object enriched;
+        RecordKind kind;
         try
         {
-            object enriched = record is Alert alert ? Enrich(alert) : record;
-            RecordKind kind = Serialize(enriched);
+            enriched = record is Alert alert ? Enrich(alert) : record;
+            kind = Serialize(enriched);
             Stamp();
-            foreach (IRecordSink sink in sinks)
-            {
-                sink.Write(kind, line.WrittenSpan, enriched);
-            }
-
-            Interlocked.Increment(ref written[(int)kind]);
         }
 #pragma warning disable CA1031 // one bad record must not end the output for every later one
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            Interlocked.Increment(ref failed);
-            FirstFailure ??= error;
+            Fail(error);
+            return;
         }
+
+        foreach (IRecordSink sink in sinks)
+        {
+            try
+            {
+                sink.Write(kind, line.WrittenSpan, enriched);
+            }
+#pragma warning disable CA1031 // a sink that breaks its promise not to throw must not cost the sinks after it this record
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                Fail(error);
+            }
+        }
+
+        Interlocked.Increment(ref written[(int)kind]);
+    }
+
+    private void Fail(Exception error)
+    {
+        Interlocked.Increment(ref failed);
+        FirstFailure ??= error;
     }
 
     /// <summary>The record as JSON into <see cref="body"/>, by the one writer of its kind.</summary>

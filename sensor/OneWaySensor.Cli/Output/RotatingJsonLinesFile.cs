@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace OneWaySensor.Cli.Output;
 
 /// <summary>
@@ -5,7 +7,9 @@ namespace OneWaySensor.Cli.Output;
 /// <paramref name="maxBytes"/>, FILE becomes FILE.1, FILE.1 becomes FILE.2
 /// and so on, FILE.<paramref name="keep"/> is deleted, and a new FILE is
 /// begun. Lines are never split across files. A write that fails (a full
-/// disk) is counted, and the next record tries again.
+/// disk) is counted, the part of the line that made it to the file is cut
+/// off again, so a reader never meets half a line, and the next record tries
+/// again. Nothing is buffered here: each line is one positioned write.
 /// </summary>
 internal sealed class RotatingJsonLinesFile : IRecordSink
 {
@@ -13,8 +17,10 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
     private readonly long maxBytes;
     private readonly int keep;
     private readonly Func<RecordKind, bool> takes;
-    private FileStream? file;
+    private SafeFileHandle? file;
+    private long length;
     private long lost;
+    private volatile string? lastError;
 
     private RotatingJsonLinesFile(string name, string path, long maxBytes, int keep, Func<RecordKind, bool> takes)
     {
@@ -29,6 +35,8 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
 
     public long Lost => Interlocked.Read(ref lost);
 
+    public string? LastError => lastError;
+
     /// <summary>Rotations done so far.</summary>
     public long Rotations { get; private set; }
 
@@ -38,7 +46,7 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
         var sink = new RotatingJsonLinesFile(name, path, maxBytes, keep, takes);
         try
         {
-            sink.file = sink.OpenFile();
+            sink.OpenFile();
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
@@ -57,18 +65,25 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
 
         try
         {
-            file ??= OpenFile();
-            if (file.Length > 0 && file.Length + jsonLine.Length > maxBytes)
+            if (file is null)
+            {
+                OpenFile();
+            }
+
+            if (length > 0 && length + jsonLine.Length > maxBytes)
             {
                 Rotate();
             }
 
-            file.Write(jsonLine);
-            file.Flush();
+            RandomAccess.Write(file!, jsonLine, length);
+            length += jsonLine.Length;
+            lastError = null;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
+            lastError = error.Message;
             Interlocked.Increment(ref lost);
+            CutPartialLine();
             file?.Dispose();
             file = null; // reopened by the next record, which finds the disk as it is then
         }
@@ -76,7 +91,27 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
 
     public void Dispose() => file?.Dispose();
 
-    private FileStream OpenFile() => new(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    private void OpenFile()
+    {
+        file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        length = RandomAccess.GetLength(file);
+    }
+
+    /// <summary>A failed write may have put part of its line in the file: back to where the line began (truncating always fits).</summary>
+    private void CutPartialLine()
+    {
+        try
+        {
+            if (file is not null && RandomAccess.GetLength(file) > length)
+            {
+                RandomAccess.SetLength(file, length);
+            }
+        }
+        catch (IOException)
+        {
+            // the file went away under us; the reopen starts from what is there
+        }
+    }
 
     private void Rotate()
     {
@@ -93,6 +128,6 @@ internal sealed class RotatingJsonLinesFile : IRecordSink
 
         File.Move(path, $"{path}.1");
         Rotations++;
-        file = OpenFile();
+        OpenFile();
     }
 }

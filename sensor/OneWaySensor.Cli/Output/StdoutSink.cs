@@ -8,10 +8,13 @@ namespace OneWaySensor.Cli.Output;
 internal sealed class StdoutSink(Stream stdout, bool readable) : IRecordSink
 {
     private long lost;
+    private volatile string? lastError;
 
     public string Name => "stdout";
 
     public long Lost => Interlocked.Read(ref lost);
+
+    public string? LastError => lastError;
 
     public static StdoutSink Open() => new(Console.OpenStandardOutput(), readable: !Console.IsOutputRedirected);
 
@@ -29,9 +32,11 @@ internal sealed class StdoutSink(Stream stdout, bool readable) : IRecordSink
             }
 
             stdout.Flush();
+            lastError = null;
         }
-        catch (IOException)
+        catch (IOException error)
         {
+            lastError = error.Message;
             Interlocked.Increment(ref lost); // a closed pipe: the other sinks go on
         }
     }

@@ -44,6 +44,7 @@ public sealed class ContainerMetadataCache : IAsyncDisposable
     private int started;
     private int disposed;
     private int connected;
+    private volatile string? lastFailure;
     private bool streamDelivered;
 
     public ContainerMetadataCache(IContainerEngine engine, ContainerMetadataCacheOptions? options = null, TimeProvider? time = null)
@@ -69,6 +70,9 @@ public sealed class ContainerMetadataCache : IAsyncDisposable
 
     /// <summary>True while the event stream is open and the containers it started from are listed.</summary>
     public bool Connected => Volatile.Read(ref connected) != 0;
+
+    /// <summary>Why the last connection failed or ended; null while connected and before the first attempt ends.</summary>
+    public string? LastFailure => lastFailure;
 
     /// <summary>Containers known now.</summary>
     public int Count => entries.Count;
@@ -214,18 +218,21 @@ public sealed class ContainerMetadataCache : IAsyncDisposable
             try
             {
                 await FollowAsync(cancellationToken).ConfigureAwait(false);
+                lastFailure = "its event stream ended";
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (EngineUnavailableException)
+            catch (EngineUnavailableException error)
             {
                 // not running, restarting, or the socket is gone: wait and try again
+                lastFailure = error.Message;
             }
 #pragma warning disable CA1031 // the loop must outlive an engine that misbehaves; the failure is counted
-            catch (Exception)
+            catch (Exception error)
             {
+                lastFailure = error.Message;
                 Interlocked.Increment(ref counters.LoopFailures);
             }
 #pragma warning restore CA1031
@@ -265,6 +272,7 @@ public sealed class ContainerMetadataCache : IAsyncDisposable
             await SynchronizeAsync(cancellationToken).ConfigureAwait(false);
             if (!next.IsFaulted && !next.IsCanceled)
             {
+                lastFailure = null;
                 Volatile.Write(ref connected, 1); // a subscription that already failed is not a connection
             }
 

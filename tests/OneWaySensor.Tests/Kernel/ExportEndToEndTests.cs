@@ -17,7 +17,6 @@ namespace OneWaySensor.Tests.Kernel;
 [Collection(KernelTestGroup.Name)]
 public sealed class ExportEndToEndTests : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private readonly string folder = Directory.CreateTempSubdirectory("ows-export-e2e-").FullName;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
@@ -27,7 +26,7 @@ public sealed class ExportEndToEndTests : IDisposable
     {
         Requirements.Root();
         Requirements.Built();
-        Requirements.Require(ProcessRunner.Run(Python, ["-c", "import msgpack"]).ExitCode == 0, "python3-msgpack is not installed (tests/tools/test-services.sh installs it)");
+        ExportReader.Require();
         string socketPath = Path.Combine(folder, "export.sock");
         using var sensor = SensorProcess.Start(
             "run", "--no-engine", "--host-process-events", "--poll-interval", "200", "--export", $"unix:{socketPath}",
@@ -35,16 +34,14 @@ public sealed class ExportEndToEndTests : IDisposable
         sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
         Assert.Equal("660", ProcessRunner.Run("stat", ["-c", "%a", socketPath]).Stdout.Trim());
 
-        using Process reader = StartReader(socketPath);
+        using ExportReader reader = ExportReader.Connect(socketPath);
         using Process tail = StartTail(socketPath, count: 200);
 
         // drained from the start: a client blocked on its own stdout would stall like the stalled one
-        Task<string> readerOutput = reader.StandardOutput.ReadToEndAsync();
-        Task<string> readerErrors = reader.StandardError.ReadToEndAsync();
         Task<string> tailOutput = tail.StandardOutput.ReadToEndAsync();
         using var stalled = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveBufferSize = 4096 };
         stalled.Connect(new UnixDomainSocketEndPoint(socketPath));
-        sensor.WaitUntil(() => Status(sensor).GetProperty("export_clients").GetInt32() == 3, TimeSpan.FromSeconds(15), "three export clients");
+        sensor.WaitUntil(() => SensorOutput.Status(sensor).GetProperty("export_clients").GetInt32() == 3, TimeSpan.FromSeconds(15), "three export clients");
         long residentBefore = sensor.ResidentBytes();
 
         // a burst of records, more than the stalled client's buffer and socket hold (about 300 bytes each):
@@ -53,14 +50,12 @@ public sealed class ExportEndToEndTests : IDisposable
         Assert.Equal(0, burst.ExitCode);
         sensor.WaitForLog("cut loose: its buffer stayed full for 3 s", TimeSpan.FromSeconds(30));
         long residentAfter = sensor.ResidentBytes();
-        JsonElement status = Status(sensor);
+        JsonElement status = SensorOutput.Status(sensor);
         Assert.Equal(1, status.GetProperty("export_clients_cut_loose_total").GetInt32());
         Assert.True(status.GetProperty("sink_records_lost_total").GetProperty("export").GetInt64() > 0, "what the stalled client missed is counted");
 
         Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
-        Assert.True(reader.WaitForExit(TimeSpan.FromSeconds(20)), "the reader saw the stream end");
-        Assert.True(reader.ExitCode == 0, $"the independent decoder failed ({reader.ExitCode}): {readerErrors.Result}");
-        List<JsonNode> decoded = [.. readerOutput.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!)];
+        List<JsonNode> decoded = reader.Records(TimeSpan.FromSeconds(20));
 
         // every record from the first the reader saw to the last the sensor wrote, in order, none missed
         Dictionary<long, JsonNode> written = sensor.Stdout.Select(line => JsonNode.Parse(line)!).ToDictionary(record => (long)record["seq"]!);
@@ -113,23 +108,6 @@ public sealed class ExportEndToEndTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"onewaysensor: the export socket path {path} exists and is not a socket", result.Stderr.Trim());
         Assert.Equal("precious", File.ReadAllText(path));
-    }
-
-    private static JsonElement Status(SensorProcess sensor)
-    {
-        ProcessResult answer = ProcessRunner.Run(RepoPaths.SensorBinary, ["status", "--json", "--control-socket", sensor.ControlSocket]);
-        Assert.True(answer.ExitCode == 0, answer.Stderr);
-        return JsonDocument.Parse(answer.Stdout).RootElement.GetProperty("metrics").Clone();
-    }
-
-    private static Process StartReader(string socketPath)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(RepoPaths.TestTool("msgpack-read.py"));
-        start.ArgumentList.Add(socketPath);
-        Process process = Process.Start(start)!;
-        Assert.Equal("connected", process.StandardError.ReadLine());
-        return process;
     }
 
     private static Process StartTail(string socketPath, int count)

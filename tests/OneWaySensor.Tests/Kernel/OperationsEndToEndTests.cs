@@ -38,7 +38,7 @@ public sealed class OperationsEndToEndTests : IDisposable
         {
             sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
             TrafficResult udp = TrafficResult.From(sender.Run(RepoPaths.TrafficGenerator, "udp-send", "127.0.0.1", Text(sink.Port), "5", "200"));
-            sensor.WaitUntil(() => Records(sensor, "alert").Any(alert => CgroupOf(alert) == sender.Id), TimeSpan.FromSeconds(WindowSeconds + 15), "the one-way alert");
+            sensor.WaitUntil(() => SensorOutput.Records(sensor, "alert").Any(alert => SensorOutput.CgroupOf(alert) == sender.Id), TimeSpan.FromSeconds(WindowSeconds + 15), "the one-way alert");
 
             // the metrics endpoint, in the text format (its snapshot is taken each second)
             using var http = new HttpClient();
@@ -84,7 +84,7 @@ public sealed class OperationsEndToEndTests : IDisposable
             Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
 
             // flow summaries add up to exactly what was sent, across intervals and the last one at stop
-            List<JsonElement> summaries = [.. Records(sensor, "flow_summary").Where(summary => CgroupOf(summary) == sender.Id && summary.GetProperty("remote").GetProperty("port").GetInt32() == sink.Port)];
+            List<JsonElement> summaries = [.. SensorOutput.Records(sensor, "flow_summary").Where(summary => SensorOutput.CgroupOf(summary) == sender.Id && summary.GetProperty("remote").GetProperty("port").GetInt32() == sink.Port)];
             Assert.NotEmpty(summaries);
             Assert.Equal(udp.SentPackets, summaries.Aggregate(0UL, (sum, summary) => sum + summary.GetProperty("tx_packets").GetUInt64()));
             Assert.Equal(udp.SentBytes, summaries.Aggregate(0UL, (sum, summary) => sum + summary.GetProperty("tx_payload_bytes").GetUInt64()));
@@ -133,11 +133,6 @@ public sealed class OperationsEndToEndTests : IDisposable
         string line = Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
         Assert.StartsWith($"onewaysensor: state file {state}: cannot open for writing: ", line, StringComparison.Ordinal);
     }
-
-    private static List<JsonElement> Records(SensorProcess sensor, string kind) =>
-        [.. sensor.Stdout.Select(line => JsonDocument.Parse(line).RootElement).Where(record => record.GetProperty("kind").GetString() == kind)];
-
-    private static ulong CgroupOf(JsonElement record) => record.GetProperty("cgroup").GetProperty("id").GetUInt64();
 
     private static Dictionary<string, double> ParsePrometheus(string text)
     {

@@ -62,5 +62,17 @@ public sealed class RotatingJsonLinesFileTests : IDisposable
         Assert.StartsWith($"cannot open the output file {path}: ", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_write_the_device_refuses_is_counted_with_its_reason_and_the_next_record_tries_again()
+    {
+        // /dev/full refuses every write with ENOSPC, as a full disk does
+        using RotatingJsonLinesFile file = RotatingJsonLinesFile.Open("alerts_file", "/dev/full", 1 << 20, 1, _ => true);
+        file.Write(RecordKind.Alert, Line(1), 1);
+        file.Write(RecordKind.Alert, Line(2), 2);
+
+        Assert.Equal(2, file.Lost);
+        Assert.Contains("No space left on device", file.LastError, StringComparison.Ordinal);
+    }
+
     private static byte[] Line(int seq) => Encoding.UTF8.GetBytes($"{{\"seq\":{seq},\"kind\":\"process_exec\",\"pad\":\"{new string('p', 100)}\"}}\n");
 }

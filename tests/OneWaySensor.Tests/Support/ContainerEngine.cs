@@ -13,11 +13,13 @@ internal sealed class ContainerEngine : IDisposable
     private static readonly string[] Applets = ["sh", "sleep", "wget", "nc", "httpd", "nslookup", "echo", "cat", "ls", "timeout"];
     private readonly List<string> containers = [];
     private readonly string cli;
+    private readonly string[] daemon;
     private readonly string[] runLimits;
 
-    private ContainerEngine(string cli, string image, string[] runLimits)
+    private ContainerEngine(string cli, string[] daemon, string image, string[] runLimits)
     {
         this.cli = cli;
+        this.daemon = daemon;
         Image = image;
         this.runLimits = runLimits;
     }
@@ -31,7 +33,14 @@ internal sealed class ContainerEngine : IDisposable
     {
         Requirements.Root();
         Requirements.Require(RepoPaths.FindOnPath("docker") is not null && ProcessRunner.Run("docker", ["info"], TimeSpan.FromSeconds(30)).ExitCode == 0, "needs a running Docker engine (dockerd)");
-        return Create("docker", []);
+        return Create("docker", [], []);
+    }
+
+    /// <summary>Docker, through a daemon of the test's own; the image is imported into it.</summary>
+    public static ContainerEngine Docker(PrivateDockerDaemon daemon)
+    {
+        ArgumentNullException.ThrowIfNull(daemon);
+        return Create("docker", ["--host", daemon.Host], []);
     }
 
     /// <summary>Podman, rootful, with the rlimits its runtime needs on this machine.</summary>
@@ -39,10 +48,10 @@ internal sealed class ContainerEngine : IDisposable
     {
         Requirements.Root();
         Requirements.Require(RepoPaths.FindOnPath("podman") is not null, "needs podman");
-        return Create("podman", ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]);
+        return Create("podman", [], ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]);
     }
 
-    private static ContainerEngine Create(string cli, string[] runLimits)
+    private static ContainerEngine Create(string cli, string[] daemon, string[] runLimits)
     {
         Requirements.Require(File.Exists("/bin/busybox"), "needs busybox-static for the test image");
         string image = $"ows-test-busybox:{Guid.NewGuid().ToString("N")[..10]}";
@@ -59,7 +68,7 @@ internal sealed class ContainerEngine : IDisposable
 
             string tarball = Path.Combine(rootfs, "..", Path.GetFileName(rootfs) + ".tar");
             Expect(ProcessRunner.Run("tar", ["-C", rootfs, "-cf", tarball, "."]), "tar");
-            Expect(ProcessRunner.Run(cli, ["import", tarball, image], TimeSpan.FromSeconds(120)), $"{cli} import");
+            Expect(ProcessRunner.Run(cli, [.. daemon, "import", tarball, image], TimeSpan.FromSeconds(120)), $"{cli} import");
             File.Delete(tarball);
         }
         finally
@@ -67,7 +76,7 @@ internal sealed class ContainerEngine : IDisposable
             Directory.Delete(rootfs, recursive: true);
         }
 
-        return new ContainerEngine(cli, image, runLimits);
+        return new ContainerEngine(cli, daemon, image, runLimits);
     }
 
     /// <summary>A unique container name, removed on dispose.</summary>
@@ -86,16 +95,16 @@ internal sealed class ContainerEngine : IDisposable
     public ProcessResult RunToEnd(string name, string[] options, params string[] command) =>
         Run(["run", .. runLimits, "--name", name, .. options, Image, .. command]);
 
-    public ProcessResult Run(IEnumerable<string> arguments) => ProcessRunner.Run(cli, arguments, TimeSpan.FromSeconds(120));
+    public ProcessResult Run(IEnumerable<string> arguments) => ProcessRunner.Run(cli, [.. daemon, .. arguments], TimeSpan.FromSeconds(120));
 
     public void Dispose()
     {
         foreach (string name in containers)
         {
-            ProcessRunner.Run(cli, ["rm", "-f", name], TimeSpan.FromSeconds(60));
+            Run(["rm", "-f", name]);
         }
 
-        ProcessRunner.Run(cli, ["rmi", "-f", Image], TimeSpan.FromSeconds(60));
+        Run(["rmi", "-f", Image]);
     }
 
     public static ProcessResult Expect(ProcessResult result, string what)

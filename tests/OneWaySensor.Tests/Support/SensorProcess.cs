@@ -23,7 +23,7 @@ internal sealed class SensorProcess : IDisposable
 
     public int Pid => process.Id;
 
-    /// <summary>The control socket this sensor was given (empty when the test chose its own).</summary>
+    /// <summary>The control socket this sensor listens on, given by the test or chosen here.</summary>
     public string ControlSocket { get; private init; } = string.Empty;
 
     /// <summary>The sensor's resident memory now, from /proc.</summary>
@@ -34,6 +34,8 @@ internal sealed class SensorProcess : IDisposable
     }
 
     /// <summary>A control socket path of the test's own.</summary>
+    private bool OwnsControlSocket { get; init; }
+
     public static string ControlSocketFor(Guid id) => Path.Combine(Path.GetTempPath(), $"ows-control-{id:N}.sock");
 
     public string Stderr => string.Join('\n', stderr);
@@ -69,6 +71,7 @@ internal sealed class SensorProcess : IDisposable
         }
 
         string controlSocket = string.Empty;
+        string? given = null;
         if (arguments.Length > 0 && arguments[0] == "run")
         {
             // tests keep alerts and baselines in memory: the host's state file under /var/lib is not theirs to write
@@ -83,7 +86,12 @@ internal sealed class SensorProcess : IDisposable
             }
 
             // each sensor its own control socket, so tests may run two at once
-            if (!arguments.Any(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal)))
+            given = arguments.FirstOrDefault(argument => argument.StartsWith("Sensor:ControlSocket=", StringComparison.Ordinal));
+            if (given is not null)
+            {
+                controlSocket = given["Sensor:ControlSocket=".Length..];
+            }
+            else
             {
                 start.ArgumentList.Add("--set");
                 controlSocket = ControlSocketFor(Guid.NewGuid());
@@ -91,7 +99,7 @@ internal sealed class SensorProcess : IDisposable
             }
         }
 
-        return new SensorProcess(Process.Start(start)!) { ControlSocket = controlSocket };
+        return new SensorProcess(Process.Start(start)!) { ControlSocket = controlSocket, OwnsControlSocket = given is null };
     }
 
     /// <summary>Waits for a stderr line containing <paramref name="text"/>; fails with the stderr seen so far.</summary>
@@ -117,7 +125,7 @@ internal sealed class SensorProcess : IDisposable
     public int Terminate(TimeSpan timeout, int signal = Signals.Terminate)
     {
         Signals.Send(process.Id, signal);
-        Assert.True(process.WaitForExit(timeout), $"the sensor did not stop after SIGTERM\n{Stderr}");
+        Assert.True(process.WaitForExit(timeout), $"the sensor did not stop after signal {signal}\n{Stderr}");
         process.WaitForExit(); // drains the output readers
         return process.ExitCode;
     }
@@ -128,6 +136,12 @@ internal sealed class SensorProcess : IDisposable
         {
             process.Kill();
             process.WaitForExit();
+
+            // a killed sensor leaves its socket file; one chosen here is this class's to remove
+            if (OwnsControlSocket)
+            {
+                File.Delete(ControlSocket);
+            }
         }
 
         process.Dispose();

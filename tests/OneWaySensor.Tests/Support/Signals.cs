@@ -6,6 +6,7 @@ namespace OneWaySensor.Tests.Support;
 internal static partial class Signals
 {
     public const int Interrupt = 2;
+    public const int Sigkill = 9;
     public const int Terminate = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

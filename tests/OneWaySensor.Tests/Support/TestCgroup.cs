@@ -9,6 +9,9 @@ namespace OneWaySensor.Tests.Support;
 /// </summary>
 internal sealed class TestCgroup : IDisposable
 {
+    // a shell moves itself in, then becomes the program
+    private static readonly string[] EnterAndExec = ["-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\""];
+
     private readonly string root;
 
     private TestCgroup(string root, string path, ulong id)
@@ -37,7 +40,18 @@ internal sealed class TestCgroup : IDisposable
 
     /// <summary>Runs a program inside this cgroup to completion.</summary>
     public ProcessResult Run(string program, params string[] arguments) =>
-        ProcessRunner.Run("/bin/sh", ["-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", Path, program, .. arguments]);
+        ProcessRunner.Run("/bin/sh", [.. EnterAndExec, Path, program, .. arguments]);
+
+    /// <summary>Starts a program inside this cgroup and returns while it runs.</summary>
+    public BackgroundProcess Start(string program, params string[] arguments) =>
+        BackgroundProcess.Start("/bin/sh", [.. EnterAndExec, Path, program, .. arguments]);
+
+    /// <summary>The cgroup's processes back to the root, then the directory removed: it is gone when this returns.</summary>
+    public void Remove()
+    {
+        Dispose();
+        Assert.False(Directory.Exists(Path), $"{Path} could not be removed");
+    }
 
     public void Dispose()
     {

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using OneWaySensor.Configuration;
+using OneWaySensor.Flows;
+using OneWaySensor.Linux;
+using OneWaySensor.Tests.Support;
+
+namespace OneWaySensor.Tests.Kernel;
+
+/// <summary>
+/// More concurrent flows than the kernel's flow map holds. The map is a BPF
+/// LRU hash: a new flow takes the entry of one not used lately, and one used
+/// again since it was last passed over is spared once, so single-packet flows
+/// go first and busy ones last. What the sensor has read of a flow, by a poll
+/// or from the flow's opening record, is kept when the kernel evicts the
+/// entry, and the evictions are counted in the status, the metrics, the
+/// health records and the stop line. What the LRU does lose, and the sensor
+/// cannot recover, is a flow's packets after its last read: those of an
+/// entry evicted between two polls. The kernel says nothing when it evicts,
+/// so the sensor counts such flows (flows evicted, flows restarted), not
+/// their packets: every flow that lost packets is among those counted.
+/// </summary>
+[Collection(KernelTestGroup.Name)]
+public sealed class FlowMapPressureTests
+{
+    private const int Capacity = 1024;
+    private const int Flows = 3000;
+
+    [SkippableFact]
+    public void Evictions_are_counted_and_every_packet_read_before_them_is_reported()
+    {
+        Requirements.Root();
+        Requirements.Built();
+        using var sink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
+        using var senders = TestCgroup.Create("pressure");
+        using var sensor = SensorProcess.Start(
+            "run", "--no-engine", "--poll-interval", "100", "--flow-map-entries", Text(Capacity),
+            "--set", "Sensor:FlowSummarySeconds=1", "--set", "Sensor:HealthSeconds=1");
+        sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
+
+        // one datagram per flow: each flow's only packet is in its opening record, whenever its entry goes
+        TrafficResult fan = TrafficResult.From(senders.Run(RepoPaths.TrafficGenerator, "udp-fan", "127.0.0.1", Text(sink.Port), Text(Flows), "1", "32"));
+        Assert.Equal((ulong)Flows, fan.SentPackets);
+
+        sensor.WaitUntil(() => Evicted(SensorOutput.Status(sensor)) > 0, TimeSpan.FromSeconds(15), "evictions in the status");
+        JsonElement status = SensorOutput.Status(sensor);
+        Assert.Equal(Capacity, status.GetProperty("flow_map_capacity").GetDouble());
+        Assert.True(status.GetProperty("flow_map_evictions_total").GetDouble() > 0);
+
+        Thread.Sleep(TimeSpan.FromSeconds(1.5)); // a summary and a health record after the burst
+        Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(30)));
+
+        List<JsonElement> summaries = [.. SensorOutput.SummariesOf(sensor, senders.Id).Where(summary => summary.GetProperty("remote").GetProperty("port").GetInt32() == sink.Port)];
+        Assert.Equal(fan.SentPackets, SensorOutput.Sum(summaries, "tx_packets"));
+        Assert.Equal(fan.SentBytes, SensorOutput.Sum(summaries, "tx_payload_bytes"));
+        Assert.Equal((ulong)Flows, SensorOutput.Sum(summaries, "flows"));
+        Assert.True(Evicted(SensorOutput.Records(sensor, "health")[^1].GetProperty("metrics")) > 0, "the last health record counts the evictions");
+        Assert.Matches(@"sensor stopped: .*flows evicted [1-9]", sensor.Stderr);
+
+        // said once, not at every poll that evicted more
+        Assert.Equal(1, SensorOutput.LogLines(sensor, "] loss: "));
+    }
+
+    [SkippableFact]
+    public void A_flow_evicted_between_polls_loses_its_unread_packets_and_every_such_flow_is_counted()
+    {
+        Requirements.Root();
+        Requirements.NativeLibrary();
+        Requirements.Built();
+        Requirements.Tool("taskset");
+        Preflight.Run();
+        using var victimSink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
+        using var fanSink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
+        using var senders = TestCgroup.Create("evicted");
+        var table = new FlowTable();
+
+        // no poll until the stop; attached to the test's cgroup only, so no other traffic shares the map
+        var options = new SensorOptions { FlowMapEntries = Capacity, PollIntervalMilliseconds = 60_000 };
+        TrafficResult victim;
+        TrafficResult fan;
+        EbpfSourceHealth health;
+        using (var source = new EbpfFlowSource(options, table))
+        {
+            source.Start(senders.Path);
+            // both on one CPU: the LRU keeps a list of new entries per CPU, and takes from another CPU's last
+            victim = TrafficResult.From(senders.Run("taskset", "-c", "0", RepoPaths.TrafficGenerator, "udp-send", "127.0.0.1", Text(victimSink.Port), "10", "100"));
+
+            // two datagrams per flow: used twice, so the LRU takes busy entries too, the victim's among them
+            fan = TrafficResult.From(senders.Run("taskset", "-c", "0", RepoPaths.TrafficGenerator, "udp-fan", "127.0.0.1", Text(fanSink.Port), Text(Flows), "2", "32"));
+            Thread.Sleep(300); // the opening records are read as they come
+            source.Stop();
+            health = source.Health();
+        }
+
+        // 10 sent; the entry, and 9 packets in it, went before the one poll: the opening packet remains
+        FlowState evicted = table.Flows.Single(flow => flow.Key.CgroupId == senders.Id && flow.Key.RemotePort == victimSink.Port);
+        Assert.Equal(10ul, victim.SentPackets);
+        Assert.Equal(1ul, evicted.Tx.Packets);
+        Assert.Equal(100ul, evicted.Tx.PayloadBytes);
+        Assert.True(evicted.MissingFromSource, "the sensor knows the kernel dropped it");
+        Assert.True(health.FlowsEvicted >= 1 && health.Lost >= 1, "the loss is counted");
+
+        // every fan flow is known from its opening record; each that lacks its second packet was evicted, and counted so
+        List<FlowState> fanFlows = [.. table.Flows.Where(flow => flow.Key.CgroupId == senders.Id && flow.Key.RemotePort == fanSink.Port)];
+        Assert.Equal(0ul, health.RingBufferFull);
+        Assert.Equal(Flows, fanFlows.Count);
+        Assert.All(fanFlows, flow => Assert.True(flow.Tx.Packets == 2 || (flow.Tx.Packets == 1 && flow.MissingFromSource), $"{flow.Tx.Packets} packets, evicted {flow.MissingFromSource}"));
+        int lostPackets = (int)(fan.SentPackets - fanFlows.Aggregate(0UL, (sum, flow) => sum + flow.Tx.Packets));
+        Assert.True((ulong)(lostPackets + 1) <= health.FlowsEvicted, $"{lostPackets} fan packets and the victim's were lost; {health.FlowsEvicted} evictions counted");
+    }
+
+    private static double Evicted(JsonElement metrics) => SensorOutput.Labeled(metrics, "kernel_records_lost_total", "flows_evicted");
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -27,8 +27,6 @@ public sealed class LeastPrivilegeTests
         Requirements.Built();
         Requirements.Tool("setpriv");
         Requirements.Tool("bpftool");
-        string root = Preflight.Run();
-        int attachedBefore = AttachedPrograms.Count(root);
         using var sink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
         using var cgroup = TestCgroup.Create("leastpriv");
         using var sensor = SensorProcess.StartUnder(
@@ -36,6 +34,8 @@ public sealed class LeastPrivilegeTests
             "run", "--window", "2", "--poll-interval", "200", "--no-engine");
 
         sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
+        OwnedBpfObjects owned = OwnedBpfObjects.Of(sensor.Pid);
+        Assert.NotEmpty(owned.Links);
         Assert.Contains(sensor.Stderr.Split('\n'), line => line.Contains("every thread dropped its capabilities but CAP_DAC_READ_SEARCH", StringComparison.Ordinal));
         foreach ((string thread, ulong permitted, ulong effective, bool noNewPrivs) in Threads(sensor.Pid))
         {
@@ -52,7 +52,7 @@ public sealed class LeastPrivilegeTests
 
         // and stops cleanly without them: detached, exit 0
         Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(15)));
-        Assert.Equal(attachedBefore, AttachedPrograms.Count(root));
+        Assert.Empty(owned.LinksStillPresent());
     }
 
     /// <summary>Each thread's permitted and effective sets and no_new_privs, from /proc/PID/task/*/status.</summary>

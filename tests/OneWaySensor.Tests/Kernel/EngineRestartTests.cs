@@ -29,7 +29,7 @@ public sealed class EngineRestartTests
         using PrivateDockerDaemon engine = PrivateDockerDaemon.Start();
         using ContainerEngine docker = ContainerEngine.Docker(engine);
         string first = docker.Name("beacon");
-        ulong firstCgroup = CgroupOf(docker.RunDetached(first, [], "sh", "-c", Beacon));
+        ulong firstCgroup = CgroupOf(docker.RunDetached(first, ["--network", "none"], "sh", "-c", Beacon));
 
         // the sensor starts with the engine down: the container runs on, and is counted unnamed
         engine.Stop();
@@ -46,7 +46,7 @@ public sealed class EngineRestartTests
 
         // a container started now gives the engine's stream an event, so the next outage is tried again from the shortest wait
         string second = docker.Name("late");
-        ulong secondCgroup = CgroupOf(docker.RunDetached(second, [], "sh", "-c", Beacon));
+        ulong secondCgroup = CgroupOf(docker.RunDetached(second, ["--network", "none"], "sh", "-c", Beacon));
         sensor.WaitUntil(() => Sending(sensor, secondCgroup).Any(summary => NameOf(summary) == second), TimeSpan.FromSeconds(15), "the second container named");
 
         // gone again while the sensor runs: it keeps counting and naming from what it knows, and says so once

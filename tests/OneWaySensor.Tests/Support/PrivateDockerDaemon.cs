@@ -6,19 +6,27 @@ namespace OneWaySensor.Tests.Support;
 /// <summary>
 /// A dockerd of the test's own, so a test may stop and start its engine
 /// while other tests use the machine's: its socket, data root, exec root
-/// and pid file in a temporary folder; no bridge, no iptables rules, no IP
-/// forwarding, nothing of the host's network changed; live restore, so its
-/// containers keep running while it is stopped (as a production engine
-/// restarted for an upgrade). Dispose removes its containers and stops it;
-/// should it not come back, it kills what is left of them by their cgroups
-/// and shims; then it unmounts and removes the folder.
+/// and pid file in a temporary folder; no iptables rules, no IP forwarding;
+/// live restore, so its containers keep running while it is stopped (as a
+/// production engine restarted for an upgrade). Its default bridge is one of
+/// its own, made here with a link-local /30: with --bridge=none, dockerd
+/// deletes the host's docker0, the shared engine's, and a bridge it sized
+/// itself would take a 172.x/16 the shared engine may want. Containers run
+/// with --network none. Dispose removes its containers and stops it; should
+/// it not come back, it kills what is left of them by their cgroups and
+/// shims; then it unmounts and removes the folder and the bridge.
 /// </summary>
 internal sealed class PrivateDockerDaemon : IDisposable
 {
     private readonly string folder;
+    private readonly string bridge;
     private Process? daemon;
 
-    private PrivateDockerDaemon(string folder) => this.folder = folder;
+    private PrivateDockerDaemon(string folder, string bridge)
+    {
+        this.folder = folder;
+        this.bridge = bridge;
+    }
 
     public string Socket => Path.Combine(folder, "docker.sock");
 
@@ -30,9 +38,11 @@ internal sealed class PrivateDockerDaemon : IDisposable
     {
         Requirements.Root();
         Requirements.Require(RepoPaths.FindOnPath("dockerd") is not null && RepoPaths.FindOnPath("docker") is not null, "needs dockerd and docker (apt-get install docker.io)");
-        var engine = new PrivateDockerDaemon(Directory.CreateTempSubdirectory("ows-dockerd-").FullName);
+        Requirements.Tool("ip");
+        var engine = new PrivateDockerDaemon(Directory.CreateTempSubdirectory("ows-dockerd-").FullName, $"owsbr{Random.Shared.Next():x8}");
         try
         {
+            engine.CreateBridge();
             engine.Resume();
             return engine;
         }
@@ -50,7 +60,7 @@ internal sealed class PrivateDockerDaemon : IDisposable
         string arguments = string.Join(' ', new[]
         {
             "--host", Host, "--data-root", Path.Combine(folder, "data"), "--exec-root", ExecRoot, "--pidfile", Path.Combine(folder, "docker.pid"),
-            "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false", "--live-restore", "--storage-driver=vfs", "--log-level=warn",
+            $"--bridge={bridge}", "--iptables=false", "--ip-masq=false", "--ip-forward=false", "--live-restore", "--storage-driver=vfs", "--log-level=warn",
         });
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
@@ -112,6 +122,15 @@ internal sealed class PrivateDockerDaemon : IDisposable
         KillLeftovers();
         Unmount();
         Directory.Delete(folder, recursive: true);
+        ProcessRunner.Run("ip", ["link", "del", bridge]);
+    }
+
+    /// <summary>The daemon's bridge, with a link-local /30 so dockerd takes no subnet anyone else may use.</summary>
+    private void CreateBridge()
+    {
+        int block = Random.Shared.Next(1, 254);
+        ContainerEngine.Expect(ProcessRunner.Run("ip", ["link", "add", bridge, "type", "bridge"]), "ip link add");
+        ContainerEngine.Expect(ProcessRunner.Run("ip", ["addr", "add", $"169.254.{block}.1/30", "dev", bridge]), "ip addr add");
     }
 
     /// <summary>The containers of a daemon that would not come back: their processes by cgroup, then their shims.</summary>

@@ -20,7 +20,11 @@ public readonly record struct EbpfSourceHealth(
     ulong Fragments,
     ulong FlowsCreated,
     ulong RecordsDispatched,
-    ulong ActiveFlows)
+    ulong ActiveFlows,
+    ulong MapEntries,
+    double LastPollSeconds,
+    double MaxPollSeconds,
+    ulong Polls)
 {
     /// <summary>Everything that means data was lost or not understood.</summary>
     public ulong Lost => RingBufferFull + FlowUpdateFailed + FlowsEvicted + FlowsRestarted + RecordsSkipped + RingCorrupt;
@@ -69,6 +73,10 @@ public sealed class EbpfFlowSource : IDisposable
     private DenySet? denySet;
     private IsolationTracker? isolation;
     private DateTime nextPrune;
+    private int mapEntries;
+    private long lastPollTicks;
+    private long maxPollTicks;
+    private long polls;
     private RingBufferReader? ring;
     private MonotonicClock clock;
     private Thread? thread;
@@ -194,7 +202,11 @@ public sealed class EbpfFlowSource : IDisposable
             kernelCounters[(int)KernelCounter.Fragments],
             kernelCounters[(int)KernelCounter.FlowsCreated],
             records.Dispatched,
-            flows.Active);
+            flows.Active,
+            (ulong)Volatile.Read(ref mapEntries),
+            TimeSpan.FromTicks(Volatile.Read(ref lastPollTicks)).TotalSeconds,
+            TimeSpan.FromTicks(Volatile.Read(ref maxPollTicks)).TotalSeconds,
+            (ulong)Volatile.Read(ref polls));
     }
 
     /// <summary>The object's BTF: its size for a struct (tests check the C# mirrors against it).</summary>
@@ -245,9 +257,12 @@ public sealed class EbpfFlowSource : IDisposable
 
     private void DrainRing() => ring?.Drain(dispatcher);
 
+    /// <summary>One read of the kernel's flows, the table's update and the detections; timed, as its length is how far alerts lag.</summary>
     private void Poll()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int count = program.ReadFlows(keys, values);
+        Volatile.Write(ref mapEntries, count);
         table.BeginPoll();
         for (int i = 0; i < count; i++)
         {
@@ -261,6 +276,14 @@ public sealed class EbpfFlowSource : IDisposable
         program.ReadCounters(kernelCounters);
         PollIsolation();
         afterPoll?.Invoke(now);
+        long took = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
+        Volatile.Write(ref lastPollTicks, took);
+        if (took > maxPollTicks)
+        {
+            Volatile.Write(ref maxPollTicks, took);
+        }
+
+        Interlocked.Increment(ref polls);
     }
 
     /// <summary>Reads the deny set (a handful of entries, one batch call), reports changes, prunes removed cgroups once a second.</summary>

@@ -18,6 +18,14 @@ public sealed class SensorOptions
     /// <summary>Flows the kernel tracks at once (LRU: the least recent go first).</summary>
     public int FlowMapEntries { get; set; } = 65536;
 
+    /// <summary>
+    /// Flows the sensor tracks at most: those in the kernel's map and those it
+    /// evicted that are not idle yet. Past it the longest silent evicted flows
+    /// are forgotten first (counted), so memory is bounded by configuration,
+    /// not by how many flows the host opens. 0 means twice FlowMapEntries.
+    /// </summary>
+    public int MaxTrackedFlows { get; set; }
+
     /// <summary>Kernel-to-user ring buffer size in bytes: a power of two, at least one page.</summary>
     public int RingBufferBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -93,6 +101,8 @@ public sealed class SensorOptions
 
     public IReadOnlyList<string> EffectiveContainerEngineSockets => ContainerEngineSockets ?? DefaultContainerEngineSockets;
 
+    public int EffectiveMaxTrackedFlows => MaxTrackedFlows > 0 ? MaxTrackedFlows : (int)Math.Min(2L * FlowMapEntries, int.MaxValue);
+
     public long EffectiveIdleTimeoutSeconds =>
         IdleTimeoutSeconds > 0 ? IdleTimeoutSeconds : Math.Max(2L * WindowSeconds, 120);
 
@@ -102,6 +112,7 @@ public sealed class SensorOptions
         return Range(nameof(WindowSeconds), WindowSeconds, 1, 86_400)
             ?? Range(nameof(PollIntervalMilliseconds), PollIntervalMilliseconds, 50, 60_000)
             ?? Range(nameof(FlowMapEntries), FlowMapEntries, 1024, 16 * 1024 * 1024)
+            ?? (MaxTrackedFlows == 0 ? null : Range(nameof(MaxTrackedFlows), MaxTrackedFlows, FlowMapEntries, 64 * 1024 * 1024))
             ?? Range(nameof(RingBufferBytes), RingBufferBytes, 4096, 1 << 30)
             ?? (int.IsPow2(RingBufferBytes) ? null : Problem(nameof(RingBufferBytes), $"must be a power of two, got {RingBufferBytes}"))
             ?? Range(nameof(RingBufferWakeupBytes), RingBufferWakeupBytes, 1, RingBufferBytes)

@@ -29,7 +29,8 @@ internal sealed partial class SensorService(
 {
     private static readonly TimeSpan ProcessRetention = TimeSpan.FromMinutes(10);
 
-    private readonly FlowTable table = new();
+
+    private readonly FlowTable table = new(maxFlows: options.EffectiveMaxTrackedFlows);
     private readonly ProcessDirectory processes = new(ProcessRetention);
     private CgroupDirectory? cgroups;
     private WorkloadDirectory? workloads;
@@ -64,6 +65,10 @@ internal sealed partial class SensorService(
     private bool handlerFailureReported;
     private ulong malformedReported;
     private int cgroupsNamed;
+    private long nextCgroupPruneUnixNs;
+    private readonly List<ulong> cgroupsGone = [];
+    private HashSet<ulong> goneAtLastCheck = [];
+    private HashSet<ulong> goneNow = [];
     private DateTime stopAt = DateTime.MaxValue;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -415,10 +420,7 @@ internal sealed partial class SensorService(
             return;
         }
 
-        foreach (FlowSummary summary in summarizer.Summarize(table, nowUnixNs))
-        {
-            output!.Emit(summary);
-        }
+        output!.Emit(summarizer.Summarize(table, nowUnixNs));
     }
 
     /// <summary>Status each second (for the metrics endpoint), health records and flow summaries when due.</summary>
@@ -459,17 +461,69 @@ internal sealed partial class SensorService(
         engine!.Evaluate(table, nowUnixNs);
         processes.Sweep(nowUnixNs);
         EmitPeriodic(nowUnixNs);
+        PruneCgroups(nowUnixNs);
         if (source is not null)
         {
             ReportLoss(source.Health());
         }
     }
 
+    /// <summary>
+    /// The totals, names and alert tallies of cgroups that are gone and have
+    /// no flow left: containers come and go, and the sensor's memory must
+    /// follow the ones that exist. Checked every summary interval (at least a
+    /// minute); a cgroup is dropped when found gone at two checks running, so
+    /// the records still owed for it (its last flow summary) go out with its
+    /// name. eBPF only: the pcap source's ids are its own, not cgroups.
+    /// </summary>
+    private void PruneCgroups(long nowUnixNs)
+    {
+        if (source is null || nowUnixNs < nextCgroupPruneUnixNs)
+        {
+            return;
+        }
+
+        nextCgroupPruneUnixNs = nowUnixNs + Math.Max(60, options.FlowSummarySeconds) * UnixTime.NanosecondsPerSecond;
+        cgroupsGone.Clear();
+        goneNow.Clear();
+        table.PruneCgroups(GoneAtTwoChecks, cgroupsGone);
+        (goneAtLastCheck, goneNow) = (goneNow, goneAtLastCheck);
+        if (cgroupsGone.Count == 0)
+        {
+            return;
+        }
+
+        foreach (ulong cgroupId in cgroupsGone)
+        {
+            workloads!.Forget(cgroupId);
+            cgroups!.Forget(cgroupId);
+            alertTally!.Forget(cgroupId);
+        }
+
+        cgroupsNamed = table.Cgroups.Count;
+    }
+
+    private bool GoneAtTwoChecks(ulong cgroupId)
+    {
+        if (!cgroups!.IsGone(cgroupId))
+        {
+            return false;
+        }
+
+        if (goneAtLastCheck.Contains(cgroupId))
+        {
+            return true;
+        }
+
+        goneNow.Add(cgroupId);
+        return false;
+    }
+
     private void ReportLoss(EbpfSourceHealth health)
     {
         if (lossReport.ShouldReport(health.Lost))
         {
-            LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt);
+            LogLoss(health.RingBufferFull, health.FlowUpdateFailed, health.FlowsEvicted, health.FlowsRestarted, health.RecordsSkipped, health.RingCorrupt, table.Counters.ForgottenAtLimit, table.MaxFlows);
         }
 
         if (unattributedReport.ShouldReport(health.UnparsedPackets + health.Fragments))
@@ -598,8 +652,8 @@ internal sealed partial class SensorService(
     [LoggerMessage(Level = LogLevel.Information, Message = "sensor stopped: capture closed; {Flows} flows tracked, {Alerts} alerts; packets {Packets}, not IP {NotIp}, skipped (truncated, malformed, unknown link type) {Skipped}, dropped by libpcap {Dropped}; output records dropped {OutputDropped}")]
     private partial void LogStoppedPcap(int flows, ulong alerts, ulong packets, ulong notIp, ulong skipped, ulong dropped, long outputDropped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt} (said again at most once a minute while it grows; the metrics count every one)")]
-    private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "loss: ring buffer full {RingBufferFull}, flow map full {FlowUpdateFailed}, flows evicted {Evicted}, flows restarted after eviction {Restarted}, records skipped {Skipped}, ring corrupt {Corrupt}; evicted flows forgotten at the tracked-flow limit ({Limit}) {Forgotten} (said again at most once a minute while it grows; the metrics count every one)")]
+    private partial void LogLoss(ulong ringBufferFull, ulong flowUpdateFailed, ulong evicted, ulong restarted, ulong skipped, ulong corrupt, ulong forgotten, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "packets not attributed to a flow: headers unparsed {Unparsed}, later IP fragments {Fragments} (said again at most once a minute while it grows)")]
     private partial void LogUnattributed(ulong unparsed, ulong fragments);

@@ -11,10 +11,12 @@ namespace OneWaySensor.Cli;
 /// the container its path names (parsed once) and the engine's metadata
 /// (a cache lookup, asked for in the background on a miss). Under the pcap
 /// source, ids that <see cref="ContainerAddresses"/> gave out name containers.
+/// The detections ask for every destination on every poll, so the answer is
+/// cached too, and made anew only when the engine's metadata changes.
 /// </summary>
 internal sealed class WorkloadDirectory(ICgroupDirectory cgroups, ContainerEngines engines, ContainerAddresses? addresses = null) : IWorkloadDirectory
 {
-    private readonly ConcurrentDictionary<ulong, (string? Path, ContainerIdentity? Container)> identities = new();
+    private readonly ConcurrentDictionary<ulong, Workload> known = new();
 
     public Workload Describe(ulong cgroupId)
     {
@@ -24,19 +26,37 @@ internal sealed class WorkloadDirectory(ICgroupDirectory cgroups, ContainerEngin
             return new Workload(cgroupId, null, addressed, engines.TryGetOrRequest(addressed.Id));
         }
 
-        if (!identities.TryGetValue(cgroupId, out (string? Path, ContainerIdentity? Container) known))
+        if (!known.TryGetValue(cgroupId, out Workload? workload))
         {
             string? found = cgroups.PathOf(cgroupId);
-            known = (found, CgroupPathParser.Parse(found));
+            workload = new Workload(cgroupId, found, CgroupPathParser.Parse(found), null);
             if (found is not null)
             {
                 // a path not found now (walks are rate-limited) is asked for again next time
-                identities[cgroupId] = known;
+                known[cgroupId] = workload;
             }
         }
 
-        (string? path, ContainerIdentity? container) = known;
-        ContainerMetadata? metadata = container is null ? null : engines.TryGetOrRequest(container.Id);
-        return new Workload(cgroupId, path, container, metadata);
+        if (workload.Container is null)
+        {
+            return workload;
+        }
+
+        ContainerMetadata? metadata = engines.TryGetOrRequest(workload.Container.Id);
+        if (ReferenceEquals(metadata, workload.Metadata))
+        {
+            return workload;
+        }
+
+        workload = workload with { Metadata = metadata };
+        if (workload.CgroupPath is not null)
+        {
+            known[cgroupId] = workload;
+        }
+
+        return workload;
     }
+
+    /// <summary>Forgets a cgroup that is gone, so the cache follows the cgroups that exist.</summary>
+    public void Forget(ulong cgroupId) => known.TryRemove(cgroupId, out _);
 }

@@ -20,7 +20,11 @@ public readonly record struct EbpfSourceHealth(
     ulong Fragments,
     ulong FlowsCreated,
     ulong RecordsDispatched,
-    ulong ActiveFlows)
+    ulong ActiveFlows,
+    ulong MapEntries,
+    double LastPollSeconds,
+    double MaxPollSeconds,
+    ulong Polls)
 {
     /// <summary>Everything that means data was lost or not understood.</summary>
     public ulong Lost => RingBufferFull + FlowUpdateFailed + FlowsEvicted + FlowsRestarted + RecordsSkipped + RingCorrupt;
@@ -70,6 +74,10 @@ public sealed class EbpfFlowSource : IDisposable
     private DenySet? denySet;
     private IsolationTracker? isolation;
     private DateTime nextPrune;
+    private int mapEntries;
+    private long lastPollTicks;
+    private long maxPollTicks;
+    private long polls;
     private RingBufferReader? ring;
     private MonotonicClock clock;
     private Thread? thread;
@@ -228,7 +236,11 @@ public sealed class EbpfFlowSource : IDisposable
             kernelCounters[(int)KernelCounter.Fragments],
             kernelCounters[(int)KernelCounter.FlowsCreated],
             records.Dispatched,
-            flows.Active);
+            flows.Active,
+            (ulong)Volatile.Read(ref mapEntries),
+            TimeSpan.FromTicks(Volatile.Read(ref lastPollTicks)).TotalSeconds,
+            TimeSpan.FromTicks(Volatile.Read(ref maxPollTicks)).TotalSeconds,
+            (ulong)Volatile.Read(ref polls));
     }
 
     /// <summary>The object's BTF: its size for a struct (tests check the C# mirrors against it).</summary>
@@ -309,9 +321,12 @@ public sealed class EbpfFlowSource : IDisposable
         ResumedFlows = count;
     }
 
+    /// <summary>One read of the kernel's flows, the table's update and the detections; timed, as its length is how far alerts lag.</summary>
     private void Poll()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int count = program.ReadFlows(keys, values);
+        Volatile.Write(ref mapEntries, count);
         table.BeginPoll();
         for (int i = 0; i < count; i++)
         {
@@ -325,6 +340,14 @@ public sealed class EbpfFlowSource : IDisposable
         program.ReadCounters(kernelCounters);
         PollIsolation();
         afterPoll?.Invoke(now);
+        long took = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
+        Volatile.Write(ref lastPollTicks, took);
+        if (took > maxPollTicks)
+        {
+            Volatile.Write(ref maxPollTicks, took);
+        }
+
+        Interlocked.Increment(ref polls);
     }
 
     /// <summary>Reads the deny set (a handful of entries, one batch call), reports changes, prunes removed cgroups once a second.</summary>

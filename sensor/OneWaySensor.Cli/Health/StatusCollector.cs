@@ -57,6 +57,8 @@ internal sealed class StatusCollector(
             new(SensorStatus.Prefix + "records_per_second", "gauge", "Records written per second since the last snapshot, by kind.", rates),
             .. sourceMetrics(),
             Gauge("flows_tracked", "Flows the sensor tracks.", table.Count),
+            Gauge("flows_tracked_limit", "Flows the sensor tracks at most (Sensor:MaxTrackedFlows).", table.MaxFlows),
+            Counter("flows_forgotten_at_limit_total", "Flows forgotten before their idle timeout, the table being at its limit: the longest silent of those the source no longer held.", table.Counters.ForgottenAtLimit),
             new(SensorStatus.Prefix + "alerts_total", "counter", "Alerts raised, by rule.", [.. engine.AlertsByRule.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new MetricSample(pair.Value, "rule", pair.Key))]),
             Labeled("alerts_suppressed_total", "counter", "Alerts not raised, by reason.", "reason",
                 ("allowlisted", Sum(suppressed.Allowlisted)), ("maintenance", Sum(suppressed.InMaintenance)), ("repeat", Sum(suppressed.Repeats))),
@@ -74,10 +76,25 @@ internal sealed class StatusCollector(
             new(SensorStatus.Prefix + "engine_connected", "gauge", "1 while the container engine at the socket answers and its containers are listed, else 0.",
                 [.. containers.Connections().Select(engine => new MetricSample(engine.Connected ? 1 : 0, "socket", engine.Socket))]),
             Counter("baseline_save_failures_total", "Failed saves of the baselines to the state file.", baselineSaves?.SaveFailures ?? 0),
+            .. Runtime(),
         ];
         var status = new SensorStatus(DateTimeOffset.UtcNow, metrics);
         Volatile.Write(ref latest, status);
         return status;
+    }
+
+    /// <summary>The .NET runtime's memory: what the managed heap holds, what it allocates, how often it collects (RSS alone does not say which).</summary>
+    private static IEnumerable<MetricFamily> Runtime()
+    {
+        GCMemoryInfo gc = GC.GetGCMemoryInfo();
+        return
+        [
+            Gauge("gc_heap_bytes", "Bytes of the managed heap at the last collection, live objects and fragmentation.", gc.HeapSizeBytes),
+            Gauge("gc_committed_bytes", "Bytes the garbage collector has committed.", gc.TotalCommittedBytes),
+            Counter("gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes()),
+            Labeled("gc_collections_total", "counter", "Garbage collections since start, by generation.", "generation",
+                ("0", GC.CollectionCount(0)), ("1", GC.CollectionCount(1)), ("2", GC.CollectionCount(2))),
+        ];
     }
 
     /// <summary>The eBPF source's figures: kernel losses, the flow map's occupancy and evictions.</summary>
@@ -92,7 +109,10 @@ internal sealed class StatusCollector(
             Counter("record_handler_failures_total", "Kernel records whose handler failed.", health.HandlerFailed),
             Labeled("packets_unattributed_total", "counter", "Packets the kernel program could not attribute to a flow.", "reason",
                 ("unparsed", health.UnparsedPackets), ("fragment", health.Fragments)),
-            Gauge("flow_map_entries", "Flows in the kernel's flow map at the last poll.", health.ActiveFlows),
+            Gauge("flow_map_entries", "Flows in the kernel's flow map at the last poll.", health.MapEntries),
+            Gauge("poll_seconds", "How long the last poll took: reading the flow map, the table, the detections.", Math.Round(health.LastPollSeconds, 6)),
+            Gauge("poll_seconds_max", "The longest poll since the sensor started.", Math.Round(health.MaxPollSeconds, 6)),
+            Counter("polls_total", "Polls of the flow map since start (one each poll interval, fewer when polls take longer).", health.Polls),
             Gauge("flow_map_capacity", "Entries the kernel's flow map holds (least recently used go first).", flowMapCapacity),
             Counter("flow_map_evictions_total", "Flows the kernel evicted from a full map before the sensor read them out.", health.FlowsEvicted),
             Counter("flows_created_total", "Flows the kernel program created.", health.FlowsCreated),

@@ -21,16 +21,20 @@ namespace OneWaySensor.Cli.Output;
 /// records queue in a bounded channel and one thread of its own enriches and
 /// writes them (sinks write synchronously; on the thread pool they would
 /// starve the export's senders); a record that finds the queue full is
-/// dropped and counted.
+/// dropped and counted. An interval's flow summaries are one entry: one
+/// per cgroup and remote endpoint, they outnumber the queue on a host with
+/// more endpoints than it holds, and each is already in memory.
 /// </summary>
 internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 {
-    private const int QueueCapacity = 65536;
+    internal const int QueueCapacity = 65536;
 
+    // Wait, not DropWrite: in DropWrite mode TryWrite drops the record and still returns true, so
+    // nothing would count it. Producers only ever TryWrite, so none of them waits.
     private readonly Channel<object> queue = Channel.CreateBounded<object>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.DropWrite,
+        FullMode = BoundedChannelFullMode.Wait,
     });
 
     private readonly IReadOnlyList<IRecordSink> sinks;
@@ -81,7 +85,15 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
     /// <summary>A container isolated or released (ADS "Isolate the container"), as the kernel's deny set changed.</summary>
     public void Emit(IsolationChange change) => Enqueue(change);
 
-    public void Emit(FlowSummary summary) => Enqueue(summary);
+    /// <summary>One interval's flow summaries, queued as one entry and written one line each.</summary>
+    public void Emit(List<FlowSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        if (summaries.Count > 0)
+        {
+            Enqueue(new SummaryBatch(summaries));
+        }
+    }
 
     public void Emit(Health.HealthRecord health) => Enqueue(health);
 
@@ -124,6 +136,16 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
 
     private void Write(object record)
     {
+        if (record is SummaryBatch batch)
+        {
+            foreach (FlowSummary summary in batch.Summaries)
+            {
+                Write(summary);
+            }
+
+            return;
+        }
+
         object enriched;
         RecordKind kind;
         try
@@ -211,6 +233,8 @@ internal sealed class OutputPipeline : IAlertSink, IAsyncDisposable
         line.Write(body.WrittenSpan[1..]);
         line.Write("\n"u8);
     }
+
+    private sealed record SummaryBatch(List<FlowSummary> Summaries);
 
     /// <summary>Waits for the engine on this thread only; the stream behind it waits, the sensor does not.</summary>
     private Alert Enrich(Alert alert)

@@ -32,6 +32,9 @@ internal sealed class AlertTally(IAlertSink next) : IAlertSink
         next.Emit(alert);
     }
 
+    /// <summary>Forgets a cgroup that is gone (its alerts are in the output and the history, not lost).</summary>
+    public void Forget(ulong cgroupId) => raised.Remove(cgroupId);
+
     /// <summary>Alerts of the cgroup raised in the last <see cref="ActiveSeconds"/>; forgets older ones.</summary>
     public int Active(ulong cgroupId, DateTimeOffset now)
     {

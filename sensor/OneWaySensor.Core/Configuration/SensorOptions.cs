@@ -27,6 +27,14 @@ public sealed class SensorOptions
 
     public const string DefaultFlowPinDirectory = "/sys/fs/bpf/onewaysensor-flows";
 
+    /// <summary>
+    /// Flows the sensor tracks at most: those in the kernel's map and those it
+    /// evicted that are not idle yet. Past it the longest silent evicted flows
+    /// are forgotten first (counted), so memory is bounded by configuration,
+    /// not by how many flows the host opens. 0 means twice FlowMapEntries.
+    /// </summary>
+    public int MaxTrackedFlows { get; set; }
+
     /// <summary>Kernel-to-user ring buffer size in bytes: a power of two, at least one page.</summary>
     public int RingBufferBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -102,6 +110,8 @@ public sealed class SensorOptions
 
     public IReadOnlyList<string> EffectiveContainerEngineSockets => ContainerEngineSockets ?? DefaultContainerEngineSockets;
 
+    public int EffectiveMaxTrackedFlows => MaxTrackedFlows > 0 ? MaxTrackedFlows : (int)Math.Min(2L * FlowMapEntries, int.MaxValue);
+
     public long EffectiveIdleTimeoutSeconds =>
         IdleTimeoutSeconds > 0 ? IdleTimeoutSeconds : Math.Max(2L * WindowSeconds, 120);
 
@@ -112,6 +122,7 @@ public sealed class SensorOptions
             ?? Range(nameof(PollIntervalMilliseconds), PollIntervalMilliseconds, 50, 60_000)
             ?? Range(nameof(FlowMapEntries), FlowMapEntries, 1024, 16 * 1024 * 1024)
             ?? (FlowPinDirectory is { Length: > 0 } pin && !Path.IsPathRooted(pin) ? Problem(nameof(FlowPinDirectory), $"must be an absolute path on bpffs, got '{pin}'") : null)
+            ?? (MaxTrackedFlows == 0 ? null : Range(nameof(MaxTrackedFlows), MaxTrackedFlows, FlowMapEntries, 64 * 1024 * 1024))
             ?? Range(nameof(RingBufferBytes), RingBufferBytes, 4096, 1 << 30)
             ?? (int.IsPow2(RingBufferBytes) ? null : Problem(nameof(RingBufferBytes), $"must be a power of two, got {RingBufferBytes}"))
             ?? Range(nameof(RingBufferWakeupBytes), RingBufferWakeupBytes, 1, RingBufferBytes)

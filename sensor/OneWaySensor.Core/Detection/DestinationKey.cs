@@ -21,6 +21,7 @@ public readonly record struct DestinationKey(ulong CgroupId, FlowProtocol Protoc
     /// mDNS, DHCP) never answer to the sender by design: one-way by nature,
     /// not a channel to a peer, so the rules leave them out.
     /// </summary>
+    /// <remarks>Read from the raw bytes: asked of every destination on every poll, it must not allocate.</remarks>
     public bool IsMulticastOrBroadcast
     {
         get
@@ -30,14 +31,15 @@ public readonly record struct DestinationKey(ulong CgroupId, FlowProtocol Protoc
                 return false;
             }
 
-            System.Net.IPAddress address = Address;
+            Span<byte> bytes = stackalloc byte[16];
+            UInt128 raw = RemoteAddress;
+            System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in raw);
             if (IpVersion == 6)
             {
-                return address.IsIPv6Multicast;
+                return bytes[0] == 0xff; // ff00::/8
             }
 
-            byte first = address.GetAddressBytes()[0];
-            return first is >= 224 and <= 239 || address.Equals(System.Net.IPAddress.Broadcast);
+            return bytes[0] is >= 224 and <= 239 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes) == uint.MaxValue;
         }
     }
 }

@@ -26,8 +26,8 @@ internal sealed class DestinationState(DestinationKey key)
     /// <summary>Whether the sensor saw it during the current poll (else it is forgotten once its flows are).</summary>
     public long SeenInPoll { get; set; }
 
-    // per poll, rebuilt: the flows behind the destination now
-    public List<FlowState> Flows { get; } = [];
+    // per poll, rebuilt: the flows behind the destination now; most destinations have one, and a flow is 300 bytes
+    public List<FlowState> Flows { get; } = new(1);
 
     public ulong PendingTxBytes { get; set; }
 

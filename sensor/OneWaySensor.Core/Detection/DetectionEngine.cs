@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using OneWaySensor.Alerts;
 using OneWaySensor.Containers;
@@ -36,6 +37,11 @@ public sealed class DetectionEngine
     private readonly Dictionary<ulong, long> cgroupFirstSeen = [];
     private readonly Dictionary<string, ulong> alertsByRule = [];
     private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
+
+    // this poll's destinations by cgroup, lists reused across polls: an alert's context and
+    // silent_listener look at one cgroup, and a scan of every destination per alert was quadratic
+    private readonly Dictionary<ulong, List<DestinationState>> byCgroup = [];
+    private readonly List<ulong> cgroupsGone = [];
     private const int RecentAlertsPerCgroup = 20;
 
     /// <summary>How long a silent destination's contacts are kept: beacons up to an hour apart still line up.</summary>
@@ -178,14 +184,15 @@ public sealed class DetectionEngine
                 cgroupFirstSeen[flow.Key.CgroupId] = flow.FirstSeenUnixNs;
             }
 
-            bool known = lastTxPayload.TryGetValue(flow.Key, out ulong before);
+            // one lookup for the read and the write: this runs for every flow on every poll
+            ref ulong before = ref CollectionsMarshal.GetValueRefOrAddDefault(lastTxPayload, flow.Key, out bool known);
             if (!known && flow.Initiator == FlowInitiator.Local)
             {
                 destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
             }
 
             destination.PendingTxBytes += flow.Tx.PayloadBytes - Math.Min(before, flow.Tx.PayloadBytes);
-            lastTxPayload[flow.Key] = flow.Tx.PayloadBytes;
+            before = flow.Tx.PayloadBytes;
         }
 
         long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
@@ -198,19 +205,59 @@ public sealed class DetectionEngine
             }
         }
 
+        IndexByCgroup();
+    }
+
+    /// <summary>Fills <see cref="byCgroup"/> with this poll's destinations; cgroups without any leave it.</summary>
+    private void IndexByCgroup()
+    {
+        foreach (List<DestinationState> list in byCgroup.Values)
+        {
+            list.Clear();
+        }
+
+        foreach (DestinationState destination in destinations.Values)
+        {
+            if (destination.SeenInPoll != poll)
+            {
+                continue;
+            }
+
+            if (!byCgroup.TryGetValue(destination.Key.CgroupId, out List<DestinationState>? list))
+            {
+                list = [];
+                byCgroup[destination.Key.CgroupId] = list;
+            }
+
+            list.Add(destination);
+        }
+
+        cgroupsGone.Clear();
+        foreach ((ulong cgroup, List<DestinationState> list) in byCgroup)
+        {
+            if (list.Count == 0)
+            {
+                cgroupsGone.Add(cgroup);
+            }
+        }
+
+        foreach (ulong cgroup in cgroupsGone)
+        {
+            byCgroup.Remove(cgroup);
+        }
     }
 
     private void EvaluateListeners(List<(Candidate, Workload)> candidates, RuleContext context)
     {
-        foreach (IGrouping<ulong, DestinationState> cgroup in destinations.Values.Where(d => d.SeenInPoll == poll).GroupBy(d => d.Key.CgroupId))
+        foreach ((ulong cgroupId, List<DestinationState> cgroup) in byCgroup)
         {
-            Workload workload = workloads.Describe(cgroup.Key);
+            Workload workload = workloads.Describe(cgroupId);
             if (workload.Metadata is null || workload.Metadata.PublishedPorts.Count == 0)
             {
                 continue;
             }
 
-            long observedSince = cgroupFirstSeen.GetValueOrDefault(cgroup.Key, context.NowUnixNs);
+            long observedSince = cgroupFirstSeen.GetValueOrDefault(cgroupId, context.NowUnixNs);
             if (workload.Container is not null && execs.StartedAt(workload.Container.Id) is DateTimeOffset started)
             {
                 observedSince = Math.Min(observedSince, UnixTime.FromDateTimeOffset(started));
@@ -357,8 +404,8 @@ public sealed class DetectionEngine
 
     private AlertContext ContextFor(Candidate candidate)
     {
-        List<DestinationSummary> others = destinations.Values
-            .Where(d => d.Key.CgroupId == candidate.Destination.CgroupId && d.Key != candidate.Destination && d.SeenInPoll == poll)
+        List<DestinationSummary> others = byCgroup.GetValueOrDefault(candidate.Destination.CgroupId, [])
+            .Where(d => d.Key != candidate.Destination)
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Take(10)
             .Select(Summarize)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace OneWaySensor.Flows;
@@ -8,18 +9,34 @@ namespace OneWaySensor.Flows;
 /// the table turns readings into totals, keeps per-cgroup totals, notices
 /// flows the source lost, and expires idle ones. Single-threaded: the source's
 /// loop is its only caller.
+/// <para>
+/// Its size is bounded by <c>maxFlows</c>, not only by the idle timeout: a
+/// source that evicts (the kernel's LRU map) hands over more flows than it
+/// holds, and each evicted flow would otherwise stay until idle. Past the
+/// limit, the longest silent of the flows the source no longer holds are
+/// forgotten first, and counted (<see cref="FlowTableCounters.ForgottenAtLimit"/>).
+/// Flows the source still holds are never forgotten for it, so the limit
+/// should be at least the source's own capacity.
+/// </para>
 /// </summary>
 public sealed class FlowTable
 {
     private readonly Dictionary<FlowKey, FlowState> flows;
     private readonly Dictionary<ulong, CgroupTotals> cgroups = [];
+    private readonly int maxFlows;
+    private (long LastSeenUnixNs, FlowKey Key)[] overLimit = [];
     private long poll;
     private FlowTableCounters counters;
 
-    public FlowTable(int expectedFlows = 1024)
+    public FlowTable(int expectedFlows = 1024, int maxFlows = int.MaxValue)
     {
-        flows = new Dictionary<FlowKey, FlowState>(expectedFlows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFlows, 1);
+        flows = new Dictionary<FlowKey, FlowState>(Math.Min(expectedFlows, maxFlows));
+        this.maxFlows = maxFlows;
     }
+
+    /// <summary>The most flows the table keeps past a poll.</summary>
+    public int MaxFlows => maxFlows;
 
     public int Count => flows.Count;
 
@@ -151,26 +168,67 @@ public sealed class FlowTable
     /// <summary>
     /// Ends a poll: counts flows the source lost since the last one, and
     /// lists in <paramref name="idle"/> the flows idle for longer than
-    /// <paramref name="idleTimeoutNs"/>. The source then takes each from its
-    /// own table, folds in its last reading with <see cref="Observe"/>, and
-    /// calls <see cref="Expire"/>.
+    /// <paramref name="idleTimeoutNs"/>, then, while the table is over its
+    /// limit, the longest silent of the flows the source no longer holds. The
+    /// source then takes each from its own table, folds in its last reading
+    /// with <see cref="Observe"/>, and calls <see cref="Expire"/>.
     /// </summary>
     public void EndPoll(long nowUnixNs, long idleTimeoutNs, List<FlowKey> idle)
     {
         ArgumentNullException.ThrowIfNull(idle);
+        int idleBefore = idle.Count;
+        int missing = 0;
         foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
         {
             if (nowUnixNs - pair.Value.LastSeenUnixNs > idleTimeoutNs)
             {
                 idle.Add(pair.Key);
             }
-            else if (pair.Value.SeenInPoll < poll && !pair.Value.MissingFromSource)
+            else if (pair.Value.SeenInPoll < poll)
             {
-                // changing a value through a ref leaves the enumeration valid
-                CollectionsMarshal.GetValueRefOrNullRef(flows, pair.Key).MissingFromSource = true;
-                counters.Evicted++;
+                missing++;
+                if (!pair.Value.MissingFromSource)
+                {
+                    // changing a value through a ref leaves the enumeration valid
+                    CollectionsMarshal.GetValueRefOrNullRef(flows, pair.Key).MissingFromSource = true;
+                    counters.Evicted++;
+                }
             }
         }
+
+        int excess = flows.Count - (idle.Count - idleBefore) - maxFlows;
+        if (excess > 0 && missing > 0)
+        {
+            ForgetAtLimit(Math.Min(excess, missing), nowUnixNs, idleTimeoutNs, idle);
+        }
+    }
+
+    /// <summary>Adds to <paramref name="idle"/> the <paramref name="count"/> longest silent flows the source no longer holds (not idle yet).</summary>
+    private void ForgetAtLimit(int count, long nowUnixNs, long idleTimeoutNs, List<FlowKey> idle)
+    {
+        if (overLimit.Length < flows.Count)
+        {
+            overLimit = new (long, FlowKey)[flows.Count];
+        }
+
+        int n = 0;
+        foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
+        {
+            if (pair.Value.SeenInPoll < poll && nowUnixNs - pair.Value.LastSeenUnixNs <= idleTimeoutNs)
+            {
+                overLimit[n++] = (pair.Value.LastSeenUnixNs, pair.Key);
+            }
+        }
+
+        // only when over the limit; a full sort of the candidates, as the table's own pass is O(n) anyway
+        Span<(long LastSeenUnixNs, FlowKey Key)> candidates = overLimit.AsSpan(0, n);
+        candidates.Sort(static (a, b) => a.LastSeenUnixNs.CompareTo(b.LastSeenUnixNs));
+        foreach ((long _, FlowKey key) in candidates[..count])
+        {
+            idle.Add(key);
+        }
+
+        counters.ForgottenAtLimit += (ulong)count;
     }
 
     /// <summary>Told of each flow as it is forgotten, with its final state (the flow summaries count its last traffic).</summary>
@@ -183,13 +241,46 @@ public sealed class FlowTable
         {
             counters.Expired++;
             Summarizer?.Add(ref last);
+            ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrNullRef(cgroups, key.CgroupId);
+            if (!Unsafe.IsNullRef(ref totals))
+            {
+                totals.Tracked--;
+            }
         }
+    }
+
+    /// <summary>
+    /// Drops the totals of cgroups with no flow in the table that
+    /// <paramref name="isGone"/> says no longer exist, listing them in
+    /// <paramref name="removed"/>: per-cgroup memory follows the cgroups
+    /// that exist, where containers come and go. Returns how many.
+    /// </summary>
+    public int PruneCgroups(Func<ulong, bool> isGone, List<ulong> removed)
+    {
+        ArgumentNullException.ThrowIfNull(isGone);
+        ArgumentNullException.ThrowIfNull(removed);
+        int before = removed.Count;
+        foreach ((ulong cgroupId, CgroupTotals totals) in cgroups)
+        {
+            if (totals.Tracked == 0 && isGone(cgroupId))
+            {
+                removed.Add(cgroupId);
+            }
+        }
+
+        for (int i = before; i < removed.Count; i++)
+        {
+            cgroups.Remove(removed[i]);
+        }
+
+        return removed.Count - before;
     }
 
     private void CountNewFlow(ulong cgroupId)
     {
         ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, cgroupId, out _);
         totals.Flows++;
+        totals.Tracked++;
     }
 
     /// <summary>The caller's key gives the cgroup: the state's copy of the key lies in the part of the entry a known flow's update does not otherwise touch.</summary>

@@ -15,6 +15,12 @@ public struct FlowTableCounters
     /// <summary>Flows the sensor expired after their idle timeout.</summary>
     public ulong Expired;
 
+    /// <summary>
+    /// Flows forgotten before their idle timeout because the table was at its
+    /// limit: the longest silent of those the source no longer held.
+    /// </summary>
+    public ulong ForgottenAtLimit;
+
     /// <summary>Flows the sensor tracks now.</summary>
     public ulong Active;
 }

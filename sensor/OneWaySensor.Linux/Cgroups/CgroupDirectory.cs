@@ -9,7 +9,8 @@ namespace OneWaySensor.Linux.Cgroups;
 /// that lives a second; where that is not allowed, it walks the tree (ids
 /// are directory inodes) and caches every directory found, at most one walk
 /// a second. Answers are cached: a removed cgroup keeps its name, so call
-/// <see cref="PathOf"/> when a cgroup is first seen.
+/// <see cref="PathOf"/> when a cgroup is first seen, and <see cref="Forget"/>
+/// once it is gone and nothing needs its name any more.
 /// </summary>
 public sealed class CgroupDirectory : ICgroupDirectory
 {
@@ -75,6 +76,24 @@ public sealed class CgroupDirectory : ICgroupDirectory
             return paths.GetValueOrDefault(cgroupId);
         }
     }
+
+    /// <summary>
+    /// True when the cgroup no longer exists: asked by id where this process
+    /// may, else by the path it had, whose inode must still be the id. False
+    /// when it exists or cannot be told (no path known).
+    /// </summary>
+    public bool IsGone(ulong cgroupId)
+    {
+        if (CgroupHandle.Exists(Root, cgroupId) is bool exists)
+        {
+            return !exists;
+        }
+
+        return paths.TryGetValue(cgroupId, out string? path) && FileInode.Of(path == "/" ? Root : Root + path) != cgroupId;
+    }
+
+    /// <summary>Drops a cgroup's cached path: the cache follows the cgroups that exist, where containers come and go.</summary>
+    public void Forget(ulong cgroupId) => paths.TryRemove(cgroupId, out _);
 
     private void Walk()
     {

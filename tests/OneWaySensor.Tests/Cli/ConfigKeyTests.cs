@@ -23,6 +23,7 @@ public sealed class ConfigKeyTests : IDisposable
         ["Sensor:PollIntervalMilliseconds"] = "49",
         ["Sensor:FlowMapEntries"] = "1023",
         ["Sensor:FlowPinDirectory"] = "\"sys/fs/bpf/flows\"",
+        ["Sensor:MaxTrackedFlows"] = "1023",
         ["Sensor:RingBufferBytes"] = "4097",
         ["Sensor:RingBufferWakeupBytes"] = "0",
         ["Sensor:IdleTimeoutSeconds"] = "30",

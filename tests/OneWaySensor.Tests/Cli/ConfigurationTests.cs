@@ -99,11 +99,22 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData(nameof(SensorOptions.PollIntervalMilliseconds), 10)]
     [InlineData(nameof(SensorOptions.FlowMapEntries), 10)]
     [InlineData(nameof(SensorOptions.RingBufferBytes), 10000)]
+    [InlineData(nameof(SensorOptions.MaxTrackedFlows), 65535)] // below the flow map: flows the kernel holds are never forgotten for the limit
     public void Out_of_range_values_are_named(string key, int value)
     {
         var options = new SensorOptions();
         typeof(SensorOptions).GetProperty(key)!.SetValue(options, value);
         Assert.StartsWith($"Sensor:{key}:", options.Validate(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_tracked_flow_limit_defaults_to_twice_the_flow_map()
+    {
+        var options = new SensorOptions { FlowMapEntries = 262144 };
+        Assert.Equal(524288, options.EffectiveMaxTrackedFlows);
+        options.MaxTrackedFlows = 300000;
+        Assert.Null(options.Validate());
+        Assert.Equal(300000, options.EffectiveMaxTrackedFlows);
     }
 
     private FileInfo Write(string json)

@@ -158,4 +158,86 @@ public sealed class FlowTableTests
         Assert.Equal(2ul, table.Cgroups[1].Flows);
         Assert.Equal(new FlowCounters(5, 50, 10), table.Cgroups[2].Tx);
     }
+
+    [Fact]
+    public void Past_its_limit_the_table_forgets_the_longest_silent_flows_the_source_no_longer_holds()
+    {
+        var table = new FlowTable(maxFlows: 3);
+        var forgotten = new List<FlowKey>();
+        table.BeginPoll();
+        for (ushort port = 1; port <= 3; port++)
+        {
+            table.Observe(Sample(Key(localPort: port), new FlowCounters(1, 100, 72), default, 10 * Second, (10 + port) * Second));
+        }
+
+        table.EndPoll(20 * Second, 120 * Second, forgotten);
+        Assert.Empty(forgotten);
+
+        // the source (an LRU map of 2) evicted ports 1..3 and now holds two new flows, the newest of all
+        table.BeginPoll();
+        table.Observe(Sample(Key(localPort: 4), new FlowCounters(1, 100, 72), default, 20 * Second, 20 * Second));
+        table.Observe(Sample(Key(localPort: 5), new FlowCounters(1, 100, 72), default, 20 * Second, 21 * Second));
+        table.EndPoll(21 * Second, 120 * Second, forgotten);
+
+        Assert.Equal([Key(localPort: 1), Key(localPort: 2)], forgotten);
+        Assert.Equal(2ul, table.Counters.ForgottenAtLimit);
+        foreach (FlowKey key in forgotten)
+        {
+            table.Expire(key);
+        }
+
+        Assert.Equal(3, table.Count);
+        Assert.True(table.TryGet(Key(localPort: 3), out _), "the most recent evicted flow is kept while there is room");
+    }
+
+    [Fact]
+    public void Flows_the_source_still_holds_are_never_forgotten_for_the_limit()
+    {
+        var table = new FlowTable(maxFlows: 1);
+        var forgotten = new List<FlowKey>();
+        table.BeginPoll();
+        table.Observe(Sample(Key(localPort: 1), new FlowCounters(1, 100, 72), default, 10 * Second, 10 * Second));
+        table.Observe(Sample(Key(localPort: 2), new FlowCounters(1, 100, 72), default, 10 * Second, 11 * Second));
+        table.EndPoll(12 * Second, 120 * Second, forgotten);
+
+        Assert.Empty(forgotten);
+        Assert.Equal(0ul, table.Counters.ForgottenAtLimit);
+    }
+
+    [Fact]
+    public void Idle_flows_count_towards_getting_under_the_limit()
+    {
+        var table = new FlowTable(maxFlows: 1);
+        var listed = new List<FlowKey>();
+        table.BeginPoll();
+        table.Observe(Sample(Key(localPort: 1), new FlowCounters(1, 100, 72), default, 10 * Second, 10 * Second));
+        table.Observe(Sample(Key(localPort: 2), new FlowCounters(1, 100, 72), default, 10 * Second, 200 * Second));
+        table.BeginPoll();
+        table.EndPoll(201 * Second, 120 * Second, listed);
+
+        Assert.Equal([Key(localPort: 1)], listed);
+        Assert.Equal(0ul, table.Counters.ForgottenAtLimit);
+    }
+
+    [Fact]
+    public void Only_cgroups_that_are_gone_and_have_no_flow_left_are_pruned()
+    {
+        var table = new FlowTable();
+        table.BeginPoll();
+        table.Observe(Sample(Key(cgroup: 1), new FlowCounters(1, 10, 2), default, 1, 1));
+        table.Observe(Sample(Key(cgroup: 2), new FlowCounters(1, 10, 2), default, 1, 1));
+        table.Observe(Sample(Key(cgroup: 3), new FlowCounters(1, 10, 2), default, 1, 1));
+        table.Expire(Key(cgroup: 1));
+        table.Expire(Key(cgroup: 2));
+        var removed = new List<ulong>();
+
+        // 1: gone, no flow; 2: no flow but still there; 3: gone but a flow is still tracked
+        int pruned = table.PruneCgroups(cgroup => cgroup != 2, removed);
+
+        Assert.Equal(1, pruned);
+        Assert.Equal([1ul], removed);
+        Assert.False(table.Cgroups.ContainsKey(1));
+        Assert.Equal(0ul, table.Cgroups[2].Tracked);
+        Assert.Equal(1ul, table.Cgroups[3].Tracked);
+    }
 }

@@ -1,5 +1,6 @@
 using OneWaySensor.Linux;
 using OneWaySensor.Linux.Cgroups;
+using OneWaySensor.Tests.Support;
 
 namespace OneWaySensor.Tests.Linux;
 
@@ -61,6 +62,23 @@ public sealed class CgroupTests : IDisposable
         Directory.CreateDirectory(Path.Combine(tree, "later"));
         Assert.Equal("/later", eager.PathOf(FileInode.Of(Path.Combine(tree, "later"))!.Value));
         Assert.Equal(2, eager.Walks);
+    }
+
+    [SkippableFact]
+    public void A_removed_cgroup_is_told_gone_and_forgetting_it_drops_its_name()
+    {
+        Requirements.Root();
+        using TestCgroup cgroup = TestCgroup.Create("gone");
+        string root = CgroupDirectory.FindRoot()!;
+        var directory = new CgroupDirectory(root, minimumWalkInterval: TimeSpan.FromHours(1));
+        Assert.Equal(cgroup.RelativePath, directory.PathOf(cgroup.Id));
+        Assert.False(directory.IsGone(cgroup.Id));
+
+        Directory.Delete(cgroup.Path);
+        Assert.True(directory.IsGone(cgroup.Id));
+        Assert.Equal(cgroup.RelativePath, directory.PathOf(cgroup.Id)); // kept, for records still owed
+        directory.Forget(cgroup.Id);
+        Assert.Null(directory.PathOf(cgroup.Id));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Net;
 using OneWaySensor.Cgroups;
 using OneWaySensor.Cli.Output;
 using OneWaySensor.Containers;
@@ -6,58 +7,94 @@ using OneWaySensor.Processes;
 
 namespace OneWaySensor.Tests.Output;
 
-/// <summary>A sink that throws, against its promise, costs the sinks after it nothing; the throw is counted.</summary>
-public sealed class OutputPipelineTests
+/// <summary>The output queue under more records than it holds: what is dropped is counted, an interval's summaries are not dropped.</summary>
+public sealed class OutputPipelineTests : IAsyncDisposable
 {
-    [Fact]
-    public async Task A_sink_that_throws_does_not_keep_the_record_from_the_sinks_after_it()
+    private readonly ContainerEngines engines = new([]);
+    private readonly HeldSink sink = new();
+
+    public async ValueTask DisposeAsync()
     {
-        var before = new CountingSink("stdout");
-        var after = new CountingSink("export");
-        await using var engines = new ContainerEngines([]);
-        var enricher = new AlertEnricher(engines, new ProcessDirectory(TimeSpan.FromMinutes(1)), TimeSpan.Zero);
-        var output = new OutputPipeline([before, new ThrowingSink(), after], enricher, new NoCgroups(), _ => null);
-
-        output.Emit(new FlowSummary(1, 4, FlowProtocol.Udp, 0, 53, 1, new FlowCounters(1, 60, 32), default, 1, 1, 0, 1));
-        await output.DisposeAsync();
-
-        Assert.Equal(1, before.Records);
-        Assert.Equal(1, after.Records);
-        Assert.Equal(1, output.Failed);
-        Assert.IsType<IOException>(output.FirstFailure);
+        sink.Release();
+        await engines.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_record_that_finds_the_queue_full_is_dropped_and_counted()
+    {
+        OutputPipeline pipeline = Open();
+        pipeline.Emit(Event(0));
+        Assert.True(sink.Entered.Wait(TimeSpan.FromSeconds(10)), "the writer took the first record");
+
+        // the writer is held inside the sink: the queue fills, and what comes after it is dropped
+        for (int i = 1; i <= OutputPipeline.QueueCapacity + 10; i++)
+        {
+            pipeline.Emit(Event(i));
+        }
+
+        Assert.Equal(10, pipeline.Dropped);
+        sink.Release();
+        await pipeline.DisposeAsync();
+        Assert.Equal(1 + OutputPipeline.QueueCapacity, sink.Written);
+    }
+
+    [Fact]
+    public async Task An_intervals_summaries_are_all_written_even_beyond_the_queue()
+    {
+        OutputPipeline pipeline = Open();
+        sink.Release();
+        int count = OutputPipeline.QueueCapacity + 1000;
+        var summaries = new List<FlowSummary>(count);
+        for (int i = 0; i < count; i++)
+        {
+            summaries.Add(new FlowSummary(
+                7, 4, FlowProtocol.Udp, FlowAddress.FromIPAddress(IPAddress.Parse("127.20.0.1")), (ushort)(i % 65535), 1,
+                new FlowCounters(1, 60, 32), default, 1, 2, 0, 3));
+        }
+
+        pipeline.Emit(summaries);
+        await pipeline.DisposeAsync();
+
+        Assert.Equal(0, pipeline.Dropped);
+        Assert.Equal(count, sink.Written);
+        Assert.Equal(count, pipeline.Written(RecordKind.FlowSummary));
+    }
+
+    private OutputPipeline Open() =>
+        new([sink], new AlertEnricher(engines, new ProcessDirectory(TimeSpan.FromMinutes(1)), TimeSpan.Zero), new NoCgroups(), _ => null);
+
+    private static RuntimeEvent Event(int i) =>
+        new(DateTimeOffset.UnixEpoch.AddSeconds(i), RuntimeEventKind.ExecCreate, "c0ffee", Command: "sh");
 
     private sealed class NoCgroups : ICgroupDirectory
     {
         public string? PathOf(ulong cgroupId) => null;
     }
 
-    private sealed class CountingSink(string name) : IRecordSink
+    /// <summary>Holds the writer inside its first write until released; counts what it is given.</summary>
+    private sealed class HeldSink : IRecordSink
     {
-        public int Records { get; private set; }
+        private readonly ManualResetEventSlim released = new();
+        private int written;
 
-        public string Name => name;
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public int Written => Volatile.Read(ref written);
+
+        public string Name => "held";
 
         public long Lost => 0;
 
         public string? LastError => null;
 
-        public void Write(RecordKind kind, ReadOnlySpan<byte> jsonLine, object record) => Records++;
+        public void Release() => released.Set();
 
-        public void Dispose()
+        public void Write(RecordKind kind, ReadOnlySpan<byte> jsonLine, object record)
         {
+            Entered.Set();
+            released.Wait();
+            Interlocked.Increment(ref written);
         }
-    }
-
-    private sealed class ThrowingSink : IRecordSink
-    {
-        public string Name => "alerts_file";
-
-        public long Lost => 0;
-
-        public string? LastError => null;
-
-        public void Write(RecordKind kind, ReadOnlySpan<byte> jsonLine, object record) => throw new IOException("a sink's own bug");
 
         public void Dispose()
         {

@@ -22,9 +22,13 @@ internal static class ExecThenEgressRule
     public static Candidate? Evaluate(DestinationState destination, Workload workload, ExecTracker execs, RuleContext context)
     {
         long spanNs = context.Options.ExecThenEgress.WithinSeconds * UnixTime.NanosecondsPerSecond;
+        if (destination.ExecReported || workload.Container is null || context.NowUnixNs - destination.FirstSeenUnixNs > spanNs + context.WindowNs)
+        {
+            return null; // before the list: every destination of every poll comes here, and most stop here
+        }
+
         List<FlowState> outbound = destination.Flows.Where(flow => flow.Initiator == FlowInitiator.Local).ToList();
-        if (destination.ExecReported || workload.Container is null || outbound.Count == 0
-            || context.NowUnixNs - destination.FirstSeenUnixNs > spanNs + context.WindowNs)
+        if (outbound.Count == 0)
         {
             return null;
         }

@@ -5,9 +5,12 @@ namespace OneWaySensor.Detection.Scoring;
 /// <summary>
 /// The last <see cref="Capacity"/> contacts with one destination (time and
 /// bytes), kept in time order in a fixed ring for <see cref="BeaconScorer"/>.
-/// The detection engine keeps one per (container, destination), so it costs
-/// two arrays when made and nothing per contact. Two ways to feed it, one per
-/// series:
+/// The detection engine keeps two per (container, destination), for every
+/// destination of every flow it tracks, and most hold one or two contacts
+/// (a steady connection is one long contact): so the arrays start empty and
+/// double as contacts come, up to the capacity, rather than costing 2 KB a
+/// destination from the start. Nothing is allocated per contact once grown.
+/// Two ways to feed it, one per series:
 /// <list type="bullet">
 /// <item><see cref="AddContact"/>: every contact is reported as such, e.g.
 /// each new connection is one (a beacon that connects per check-in).</item>
@@ -21,21 +24,24 @@ public sealed class ContactSeries
 {
     public const int DefaultCapacity = 64;
 
-    private readonly long[] times;
-    private readonly ulong[] sizes;
+    /// <summary>The first arrays' length: a handful of contacts before the first doubling.</summary>
+    private const int InitialLength = 4;
 
-    // logical index i (0 = oldest) lives at (head + i) % Capacity
+    private long[] times = [];
+    private ulong[] sizes = [];
+
+    // logical index i (0 = oldest) lives at (head + i) % times.Length
     private int head;
     private bool burstSeen;
 
     public ContactSeries(int capacity = DefaultCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        times = new long[capacity];
-        sizes = new ulong[capacity];
+        Capacity = capacity;
     }
 
-    public int Capacity => times.Length;
+    /// <summary>The most contacts held; past it the oldest make room.</summary>
+    public int Capacity { get; }
 
     public int Count { get; private set; }
 
@@ -68,8 +74,12 @@ public sealed class ContactSeries
                 return;
             }
 
-            head = (head + 1) % Capacity;
+            head = (head + 1) % times.Length;
             Count--;
+        }
+        else if (Count == times.Length)
+        {
+            Grow();
         }
 
         int index = Count;
@@ -190,7 +200,19 @@ public sealed class ContactSeries
         LastActivityNs = 0;
     }
 
-    private int Physical(int index) => (head + index) % Capacity;
+    private int Physical(int index) => (head + index) % times.Length;
+
+    /// <summary>Doubles the arrays (to at most <see cref="Capacity"/>), oldest contact first again.</summary>
+    private void Grow()
+    {
+        int length = Math.Min(Capacity, Math.Max(InitialLength, times.Length * 2));
+        var grownTimes = new long[length];
+        var grownSizes = new ulong[length];
+        CopyTo(grownTimes, grownSizes);
+        times = grownTimes;
+        sizes = grownSizes;
+        head = 0;
+    }
 
     private int Held(int index)
     {

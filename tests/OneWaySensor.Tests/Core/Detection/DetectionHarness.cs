@@ -39,6 +39,9 @@ internal sealed class DetectionHarness : IAlertSink, IWorkloadDirectory
     public Workload Describe(ulong cgroupId) =>
         workloads.TryGetValue(cgroupId, out Workload? workload) ? workload : new Workload(cgroupId, $"/host-{cgroupId}", null, null);
 
+    /// <summary>Describes a host cgroup with one cached answer, as the sensor's directory does (describing it then allocates nothing).</summary>
+    public void Host(ulong cgroupId) => workloads[cgroupId] = new Workload(cgroupId, $"/host-{cgroupId}", null, null);
+
     /// <summary>Makes a cgroup a Docker container with the given metadata.</summary>
     public string Container(ulong cgroupId, string name = "app", string image = "busybox:latest", IReadOnlyList<PublishedPort>? ports = null, Dictionary<string, string>? labels = null)
     {

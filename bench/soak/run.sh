@@ -36,6 +36,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 python3 bench/soak/servers.py $udp_echo $tcp_echo $udp_sink $((seconds + 60)) &
 pids+=($!)
@@ -67,7 +68,7 @@ for i in $(seq -w 1 "$cgroups"); do
 	pids+=($!)
 done
 
-metric() { curl -s "127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name) == 1 { sum += $NF } END { printf "%d", sum }'; }
+metric() { curl -s "127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name) == 1 && substr($0, length(name) + 1, 1) ~ /[ {]/ { sum += $NF } END { printf "%d", sum }'; }
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$sensor_pid/stat"; }
 printf '%8s %8s %6s %8s %9s %6s %8s %8s\n' seconds rss_mib cpu_% flows map_used lost out_lost alerts

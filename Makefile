@@ -8,6 +8,7 @@
 #   make bench-kernel  build, then the programs' cost per packet against reference designs, stage by stage (root)
 #   make bench-soak    build, then run the sensor 30 minutes under mixed traffic, sampling memory, CPU and losses (root)
 #   make bench-drain   build, then find the highest zero-loss ring buffer drain rate, C# host against libbpf C (root)
+#   make bench-scale   build, then 100 000 flows across 1 000 cgroups: the sensor's CPU, RSS, map occupancy, alert delay (root)
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -46,7 +47,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-drain bench-soak clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-drain bench-scale bench-soak clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -167,6 +168,18 @@ bench-drain: all $(DRAIN_PRODUCER) $(DRAIN_CONSUMER)
 	$(call msg,DOTNET,bench/OneWaySensor.Bench)
 	$(Q)$(DOTNET) build bench/OneWaySensor.Bench -c Release --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
 	$(Q)bench/drain/run.sh $(BENCH_ARGS)
+
+SCALEGEN := $(OUT)/scalegen
+
+$(SCALEGEN): bench/scale/scalegen.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@
+
+# the sensor under 100 000 concurrent loopback UDP flows in 1 000 cgroups, two flow map sizes (root; installs curl, jq, bc when missing)
+bench-scale: all $(SCALEGEN)
+	$(Q)for p in curl jq bc bsdextrautils; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
+	$(Q)bench/scale/run.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

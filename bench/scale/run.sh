@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Scale (as root): CGROUPS cgroups x FLOWS_PER_CGROUP concurrent UDP flows
+# on loopback, every flow to its own 127.x.y.z, one small datagram per flow
+# per round (out/scalegen flows), against an echo sink in a cgroup of its
+# own (out/scalegen sink): 1 flow in ONE_WAY_EVERY goes to a port that only
+# reads (one-way, so one_way_flow raises on it), the rest are answered.
+# Each conversation is two flows to the sensor (the sender's and the
+# sink's), so 100 000 flows fill 200 000 flow map entries.
+#
+# For each flow map size in MAP_SIZES it starts the sensor (flow summaries
+# and health records on, as by default; metrics on loopback), then the
+# traffic, and every SAMPLE_SECONDS records the sensor's RSS (VmRSS), CPU
+# (user+system, % of one core over the interval) and, from its metrics, the
+# managed heap, allocation rate, poll time, flow map occupancy, kernel
+# losses and output drops, with the machine's CPU pressure (PSI "some",
+# 10 s average: the share of time something waited for a CPU). Probe flows,
+# opened one by one after the warm-up, give the time from a flow's first
+# packet to its alert on the sensor's stdout. Prints the time series and a
+# summary per map size.
+#
+# Usage: bench/scale/run.sh [CGROUPS] [FLOWS_PER_CGROUP] [SECONDS] ["MAP_SIZES"]
+#   defaults 1000 100 300 "262144 65536"; the environment may set
+#   ROUND_MS (10000), SAMPLE_SECONDS (5), WINDOW_SECONDS (60),
+#   WARMUP_SECONDS (90), ONE_WAY_EVERY (100), PROBES (4),
+#   BEACON_SILENCE_SECONDS (30: see below), SENSOR_NICE (-5: see below),
+#   KEEP_WORK (keep the raw files)
+#
+# A round every 10 s keeps every flow live (the idle timeout is 120 s) at
+# 10 000 datagrams/s each way: the sensor's user-space work per poll is
+# per flow in the map, not per packet, and two cores cannot carry much more
+# loopback traffic besides the sensor. At a round every 2 s the generators
+# and the sink fell minutes behind and dropped most echoes.
+#
+# Detection:Beacon:SilenceSeconds is raised from 2 to 30 s: with the default
+# a flow that sends every round is a new contact each time, so every one of
+# the 200 000 flows is a perfect beacon and the run measures an alert storm
+# instead of steady traffic. Above the round, each flow is one long contact.
+#
+# The sensor runs at nice -5: on two shared cores the generators, the sink,
+# the loopback stack and other users' builds would otherwise decide how
+# much CPU it gets. CPU per poll (cpu_ms_poll) depends least on how much
+# it got.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cgroups=${1:-1000}
+per_cgroup=${2:-100}
+seconds=${3:-300}
+map_sizes=${4:-"262144 65536"}
+round_ms=${ROUND_MS:-10000}
+sample=${SAMPLE_SECONDS:-5}
+window=${WINDOW_SECONDS:-60}
+warmup=${WARMUP_SECONDS:-90}
+one_way_every=${ONE_WAY_EVERY:-100}
+probes=${PROBES:-4}
+silence=${BEACON_SILENCE_SECONDS:-30}
+sensor_nice=${SENSOR_NICE:--5}
+echo_port=5311
+drain_port=5312
+metrics_port=9479
+work=$(mktemp -d)
+
+[ "$(id -u)" = 0 ] || { echo "scale bench: run as root" >&2; exit 1; }
+for tool in curl awk jq bc column; do
+	command -v "$tool" >/dev/null || { echo "scale bench: $tool is not installed" >&2; exit 1; }
+done
+[ -x out/onewaysensor ] && [ -x out/scalegen ] || { echo "scale bench: run make bench-scale (out/onewaysensor, out/scalegen)" >&2; exit 1; }
+root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+[ -n "$root" ] || { echo "scale bench: no cgroup v2 mount" >&2; exit 1; }
+dir=$root/ows-scale
+[ ! -e "$dir" ] || { echo "scale bench: $dir exists (another run, or a dead one: rmdir its cgroups)" >&2; exit 1; }
+# probes open after the warm-up and must each reach their window before the traffic stops
+probe_every=$(( (seconds - warmup - window - 15) / (probes > 0 ? probes : 1) ))
+[ "$probes" = 0 ] || [ "$probe_every" -ge 1 ] || { echo "scale bench: SECONDS too short for $probes probes after a ${warmup} s warm-up and a ${window} s window" >&2; exit 1; }
+clk_tck=$(getconf CLK_TCK)
+
+# one generator holds at most its hard RLIMIT_NOFILE of sockets (raising it takes CAP_SYS_RESOURCE)
+per_process=$(( ($(ulimit -Hn) - 100) / per_cgroup ))
+[ "$per_process" -ge 1 ] || { echo "scale bench: RLIMIT_NOFILE $(ulimit -Hn) is below $per_cgroup sockets" >&2; exit 1; }
+
+sensor_pid= sink_pid=
+gen_pids=()
+stop() { # PID: TERM, then wait (30 s at most: the sensor writes its last summaries) for it to go
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+remove_cgroups() {
+	[ -d "$dir" ] || return 0
+	for cg in "$dir"/*/; do rmdir "$cg" 2>/dev/null || echo "scale bench: could not remove $cg" >&2; done
+	rmdir "$dir" 2>/dev/null || echo "scale bench: could not remove $dir" >&2
+}
+cleanup() {
+	for pid in "${gen_pids[@]}"; do stop "$pid"; done
+	stop "$sink_pid"; stop "$sensor_pid"
+	gen_pids=() sink_pid= sensor_pid=
+	remove_cgroups
+	[ -n "${KEEP_WORK:-}" ] && echo "scale bench: kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# a metric from the Prometheus text, summed over its labels (or one label: NAME{label="v"}), times SCALE
+metric() { awk -v name="$1" -v scale="${3:-1}" 'index($1, name) == 1 && (substr($1, length(name) + 1, 1) ~ /^[{]?$/) { sum += $2 } END { printf "%.0f", sum * scale }' "$2"; }
+running() { for pid; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+cpu_pressure() { awk -F'[ =]' '$1 == "some" { print $3 }' /proc/pressure/cpu 2>/dev/null || echo -; }
+
+run_config() { # MAP_ENTRIES
+	local map=$1 name=map$1 series=$work/series.$1
+	mkdir "$dir"
+	for i in $(seq 0 $((cgroups - 1))); do mkdir "$dir/$(printf 'cg-%04d' "$i")"; done
+	mkdir "$dir/gen" "$dir/probe" "$dir/sink"
+
+	bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" sink "$3" "$4" "$5"' _ "$dir/sink" out/scalegen $echo_port $drain_port $((seconds + 600)) >"$work/sink.$name" 2>&1 &
+	sink_pid=$!
+	for _ in $(seq 50); do grep -q "sink ready" "$work/sink.$name" && break; sleep 0.1; done
+	grep -q "sink ready" "$work/sink.$name" || { cat "$work/sink.$name" >&2; exit 1; }
+
+	nice -n "$sensor_nice" out/onewaysensor run --no-engine --state '' --set Sensor:ControlSocket= --set Sensor:FlowPinDirectory= \
+		--set Detection:Beacon:SilenceSeconds="$silence" --metrics 127.0.0.1:$metrics_port \
+		--window "$window" --flow-map-entries "$map" --duration $((seconds + 600)) \
+		> >(out/scalegen stamp >"$work/alerts.$name" 2>"$work/stamp.$name") 2>"$work/sensor.$name" &
+	sensor_pid=$!
+	for _ in $(seq 150); do grep -q "sensor ready" "$work/sensor.$name" && break; sleep 0.1; done
+	grep -q "sensor ready" "$work/sensor.$name" || { cat "$work/sensor.$name" >&2; exit 1; }
+	sleep 2
+	local idle_rss
+	idle_rss=$(rss_kib "$sensor_pid")
+
+	# the first generator also opens the probes
+	local first=0 part=0
+	while [ "$first" -lt "$cgroups" ]; do
+		local take=$(( cgroups - first < per_process ? cgroups - first : per_process ))
+		out/scalegen flows "$dir" "$first" "$take" "$per_cgroup" "$one_way_every" $echo_port $drain_port "$round_ms" "$seconds" \
+			"$warmup" "$probe_every" "$([ "$first" = 0 ] && echo "$probes" || echo 0)" >"$work/gen.$name.$part" 2>"$work/gen-err.$name.$part" &
+		gen_pids+=($!)
+		first=$((first + take)) part=$((part + 1))
+	done
+	local start ticks_before t_before alloc_before polls_before now ticks alloc polls hwm=0
+	start=$(date +%s%N)
+	ticks_before=$(cpu_ticks "$sensor_pid") t_before=$start alloc_before=0 polls_before=0
+	echo "t_s rss_mib heap_mib cpu_pct cpu_ms_poll alloc_mb_s poll_ms map_entries tracked ring_full evicted restarted forgotten out_dropped alerts summaries cpu_psi" >"$series"
+	# the generators stop by themselves after their setup and SECONDS; the bound is a second guard
+	while running "${gen_pids[@]}" && [ $(( ($(date +%s%N) - start) / 1000000000 )) -lt $((seconds + 240)) ]; do
+		sleep "$sample"
+		kill -0 "$sensor_pid" 2>/dev/null || { echo "scale bench: the sensor exited" >&2; tail -5 "$work/sensor.$name" >&2; exit 1; }
+		now=$(date +%s%N)
+		ticks=$(cpu_ticks "$sensor_pid")
+		hwm=$(awk '$1 == "VmHWM:" { print int($2 / 1024) }' "/proc/$sensor_pid/status")
+		curl -s --max-time 2 "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" || true
+		alloc=$(metric onewaysensor_gc_allocated_bytes_total "$work/metrics")
+		polls=$(metric onewaysensor_polls_total "$work/metrics")
+		echo "$(( (now - start) / 1000000000 )) $(( $(rss_kib "$sensor_pid") / 1024 ))" \
+			"$(metric onewaysensor_gc_heap_bytes "$work/metrics" 0.00000095367431640625)" \
+			"$(echo "($ticks - $ticks_before) * 100 / $clk_tck / (($now - $t_before) / 1000000000)" | bc -l | xargs printf '%.0f')" \
+			"$([ "$polls" -gt "$polls_before" ] && echo "($ticks - $ticks_before) * 1000 / $clk_tck / ($polls - $polls_before)" | bc -l | xargs printf '%.0f' || echo -)" \
+			"$(echo "($alloc - $alloc_before) / 1000000 / (($now - $t_before) / 1000000000)" | bc -l | xargs printf '%.0f')" \
+			"$(metric onewaysensor_poll_seconds "$work/metrics" 1000)" \
+			"$(metric onewaysensor_flow_map_entries "$work/metrics")" \
+			"$(metric onewaysensor_flows_tracked "$work/metrics")" \
+			"$(metric 'onewaysensor_kernel_records_lost_total{reason="ring_buffer_full"}' "$work/metrics")" \
+			"$(metric onewaysensor_flow_map_evictions_total "$work/metrics")" \
+			"$(metric 'onewaysensor_kernel_records_lost_total{reason="flows_restarted"}' "$work/metrics")" \
+			"$(metric onewaysensor_flows_forgotten_at_limit_total "$work/metrics")" \
+			"$(metric onewaysensor_output_queue_dropped_total "$work/metrics")" \
+			"$(metric onewaysensor_alerts_total "$work/metrics")" \
+			"$(metric 'onewaysensor_records_total{kind="flow_summary"}' "$work/metrics")" \
+			"$(cpu_pressure)" >>"$series"
+		ticks_before=$ticks t_before=$now alloc_before=$alloc polls_before=$polls
+	done
+	for pid in "${gen_pids[@]}"; do
+		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$name.* >&2; exit 1; }
+	done
+	gen_pids=()
+	local poll_max
+	poll_max=$(metric onewaysensor_poll_seconds_max "$work/metrics" 1000)
+	stop "$sensor_pid"; sensor_pid=
+	stop "$sink_pid"; sink_pid=
+	for _ in $(seq 50); do grep -q "stamp:" "$work/stamp.$name" 2>/dev/null && break; sleep 0.1; done
+	remove_cgroups
+
+	echo
+	echo "== flow map $map entries: $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms, window ${window} s =="
+	cat "$work"/gen-err.$name.*
+	grep -h "^totals\|^sink " "$work"/gen.$name.* "$work/sink.$name" || true
+	column -t "$series"
+	grep -E "loss:|output loss|stopped" "$work/sensor.$name" | sed 's/^/sensor: /' | tail -3 || true
+	cat "$work/stamp.$name"
+
+	# first packet to alert, per probe: the alert's arrival on stdout (stamped as read) and its own "time"
+	local latencies=
+	while read -r _ n addr _ first_ns; do
+		local line stamp alert_time
+		line=$(grep -m1 -F "\"remote_addr\":\"$addr\"" "$work/alerts.$name" || true)
+		[ -n "$line" ] || { echo "probe $n ($addr): no alert"; continue; }
+		stamp=${line%% *}
+		alert_time=$(echo "${line#* }" | jq -r '.time')
+		printf 'probe %s (%s): first packet to alert on stdout %.3f s (alert time field %.3f s)\n' "$n" "$addr" \
+			"$(echo "$stamp - $first_ns / 1000000000" | bc -l)" "$(echo "$(date -d "$alert_time" +%s.%N) - $first_ns / 1000000000" | bc -l)"
+		latencies+="$(echo "$stamp - $first_ns / 1000000000" | bc -l) "
+	done < <(grep -h "^probe " "$work"/gen.$name.*)
+
+	awk -v warmup="$warmup" -v idle="$((idle_rss / 1024))" -v hwm="$hwm" -v map="$map" -v lat="$latencies" -v poll_max="$poll_max" '
+		function sort(a, n,   i, j, v) { for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j > 0 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v } }
+		function median(a, n) { sort(a, n); return n ? a[int((n + 1) / 2)] : -1 }
+		NR == 1 { next }
+		{ peak_map = $8 > peak_map ? $8 : peak_map; peak_tracked = $9 > peak_tracked ? $9 : peak_tracked; split($0, f, " ") }
+		$1 >= warmup {
+			if (!started) { started = 1; t0 = $1; rss0 = $2 }
+			rss_peak = $2 > rss_peak ? $2 : rss_peak; heap_peak = $3 > heap_peak ? $3 : heap_peak
+			t1 = $1; rss1 = $2; n++; cpu[n] = $4; alloc[n] = $6; poll[n] = $7
+			if ($5 != "-") cpu_poll[++np] = $5
+		}
+		END {
+			m = split(lat, l, " "); for (i = 1; i <= m; i++) l[i] += 0
+			printf "summary map=%d: RSS idle %d MiB; after the %d s warm-up start %d, peak %d, end %d MiB (%+.1f MiB/min), managed heap peak %d MiB; VmHWM %d MiB; CPU median %d%% of a core, %d ms a poll; allocation median %d MB/s; poll median %d ms, longest %d ms; map entries peak %d, flows tracked peak %d; ring full %d, evicted %d, restarted %d, forgotten at limit %d, output dropped %d, alerts %d, summaries %d; first packet to alert median %.2f s (%d probes)\n",
+				map, idle, warmup, rss0, rss_peak, rss1, (t1 > t0 ? (rss1 - rss0) * 60 / (t1 - t0) : 0), heap_peak, hwm, median(cpu, n), median(cpu_poll, np), median(alloc, n), median(poll, n), poll_max,
+				peak_map, peak_tracked, f[10], f[11], f[12], f[13], f[14], f[15], f[16], (m ? median(l, m) : -1), m
+		}' "$series" | tee -a "$work/summaries"
+}
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r); cgroup v2 at $root; $(date -u '+%F %T') UTC"
+for map in $map_sizes; do
+	run_config "$map"
+done
+echo
+cat "$work/summaries"

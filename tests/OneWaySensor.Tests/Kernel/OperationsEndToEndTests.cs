@@ -43,7 +43,8 @@ public sealed class OperationsEndToEndTests : IDisposable
             // the metrics endpoint, in the text format (its snapshot is taken each second)
             using var http = new HttpClient();
             Dictionary<string, double> metrics = [];
-            for (int attempt = 0; attempt < 50 && !metrics.ContainsKey("onewaysensor_alerts_total{rule=\"one_way_flow\"}"); attempt++)
+            // every rule is listed from the start, at 0: wait for the snapshot that counts the alert
+            for (int attempt = 0; attempt < 50 && metrics.GetValueOrDefault("onewaysensor_alerts_total{rule=\"one_way_flow\"}") < 1; attempt++)
             {
                 await Task.Delay(100);
                 metrics = ParsePrometheus(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Reference designs the sensor's cgroup_skb pair is measured against, on
- * the same hooks and the same packets:
+ * the same hooks and the same packets (bench/kernel/run.sh), and the empty
+ * pair the system benchmark attaches (bench/system/run.sh):
  *   empty_*   returns 1: the floor of any design on these hooks
  *   socket_*  a bare per-socket counter (packets and bytes in socket-local
  *             storage, atomic adds): the cheapest useful accounting, but

@@ -38,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-clang -O2 -g -target bpf -Iout/obj -c bench/system/empty.bpf.c -o "$work/empty.bpf.o"
+# the empty pair of the reference programs (bench/kernel/references.bpf.c); only it is attached
+clang -O2 -g -target bpf -Iout/obj -c bench/kernel/references.bpf.c -o "$work/references.bpf.o"
 sysctl -q kernel.bpf_stats_enabled=1
 iperf3 -s -p $port -D --logfile "$work/iperf3-server.log"
 sleep 0.5
@@ -47,7 +48,7 @@ start_config() {
 	case $1 in
 	none) ;;
 	empty)
-		bpftool prog loadall "$work/empty.bpf.o" "$pins"
+		bpftool prog loadall "$work/references.bpf.o" "$pins"
 		bpftool cgroup attach "$root" egress pinned "$pins/empty_egress"
 		bpftool cgroup attach "$root" ingress pinned "$pins/empty_ingress" ;;
 	sensor)

@@ -101,11 +101,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# a metric from the Prometheus text, summed over its labels (or one label: NAME{label="v"}), times SCALE
-metric() { awk -v name="$1" -v scale="${3:-1}" 'index($1, name) == 1 && (substr($1, length(name) + 1, 1) ~ /^[{]?$/) { sum += $2 } END { printf "%.0f", sum * scale }' "$2"; }
+. bench/sample.sh
 running() { for pid; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 cpu_pressure() { awk -F'[ =]' '$1 == "some" { print $3 }' /proc/pressure/cpu 2>/dev/null || echo -; }
 
 run_config() { # MAP_ENTRIES

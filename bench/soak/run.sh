@@ -68,24 +68,25 @@ for i in $(seq -w 1 "$cgroups"); do
 	pids+=($!)
 done
 
-metric() { curl -s "127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name) == 1 && substr($0, length(name) + 1, 1) ~ /[ {]/ { sum += $NF } END { printf "%d", sum }'; }
+. bench/sample.sh
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$sensor_pid/stat"; }
 printf '%8s %8s %6s %8s %9s %6s %8s %8s\n' seconds rss_mib cpu_% flows map_used lost out_lost alerts
 start=$(date +%s)
-last_ticks=$(cpu_ticks)
+last_ticks=$(cpu_ticks "$sensor_pid")
 last_time=$start
 while [ "$(date +%s)" -lt "$deadline" ]; do
 	sleep "$sample"
 	now=$(date +%s)
-	ticks_now=$(cpu_ticks)
-	rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$sensor_pid/status")
+	ticks_now=$(cpu_ticks "$sensor_pid")
+	rss=$(awk -v kib="$(rss_kib "$sensor_pid")" 'BEGIN { printf "%.1f", kib / 1024 }')
+	# one snapshot a sample: every figure of a row from the same reading
+	curl -s "127.0.0.1:$metrics_port/metrics" >"$work/metrics"
 	cpu=$(awk -v t="$((ticks_now - last_ticks))" -v s="$((now - last_time))" -v hz="$ticks" 'BEGIN { printf "%.1f", 100 * t / hz / s }')
 	last_ticks=$ticks_now last_time=$now
-	lost=$(metric onewaysensor_kernel_records_lost_total)
-	out_lost=$(($(metric onewaysensor_output_queue_dropped_total) + $(metric onewaysensor_sink_records_lost_total) + $(metric onewaysensor_output_failures_total)))
-	printf '%8d %8s %6s %8s %9s %6s %8s %8s\n' $((now - start)) "$rss" "$cpu" "$(metric onewaysensor_flows_tracked)" \
-		"$(metric onewaysensor_flow_map_entries)" "$lost" "$out_lost" "$(metric 'onewaysensor_records_total{kind="alert"}')"
+	lost=$(metric onewaysensor_kernel_records_lost_total "$work/metrics")
+	out_lost=$(($(metric onewaysensor_output_queue_dropped_total "$work/metrics") + $(metric onewaysensor_sink_records_lost_total "$work/metrics") + $(metric onewaysensor_output_failures_total "$work/metrics")))
+	printf '%8d %8s %6s %8s %9s %6s %8s %8s\n' $((now - start)) "$rss" "$cpu" "$(metric onewaysensor_flows_tracked "$work/metrics")" \
+		"$(metric onewaysensor_flow_map_entries "$work/metrics")" "$lost" "$out_lost" "$(metric 'onewaysensor_records_total{kind="alert"}' "$work/metrics")"
 done
 wait "${pids[@]:1}" 2>/dev/null || true
 kill -TERM "$sensor_pid"

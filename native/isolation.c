@@ -20,9 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ows.h"
@@ -66,25 +64,12 @@ static int pinned_id(const char *dir, const char *name, __u32 *id)
 
 int deny_set_prepare_pins(const char *dir, struct bpf_map *set, struct bpf_map *gate)
 {
-	char parent[PATH_MAX], path[PATH_MAX];
-	struct statfs fs;
-	char *slash;
+	char path[PATH_MAX];
 	int err;
 
-	if (strlen(dir) >= sizeof(parent))
-		return -ENAMETOOLONG;
-	strcpy(parent, dir);
-	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
-		return -EINVAL; /* a directory inside a bpffs mount, not the mount itself */
-	*slash = '\0';
-	if (statfs(parent, &fs) < 0)
-		return -errno;
-	if (fs.f_type != BPF_FS_MAGIC)
-		return -ENOTSUP;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-
+	err = pins_make_dir(dir);
+	if (err)
+		return err;
 	err = pins_path(path, sizeof(path), dir, OWS_PIN_ISOLATED);
 	err = err ?: pins_check(path, set);
 	err = err ?: bpf_map__set_pin_path(set, path);

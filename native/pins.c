@@ -58,7 +58,9 @@ int pins_make_dir(const char *dir)
 	if (strlen(dir) >= sizeof(path))
 		return -ENAMETOOLONG;
 	strcpy(path, dir);
-	/* the nearest existing ancestor (or dir itself) must be on bpffs */
+	/* dir lies inside a bpffs mount, never the mount itself: from its parent up, the nearest existing one is on bpffs */
+	slash = strrchr(path, '/');
+	slash[slash == path ? 1 : 0] = '\0';
 	while (statfs(path, &fs) < 0) {
 		if (errno != ENOENT)
 			return -errno;

@@ -22,8 +22,9 @@ int pins_check(const char *path, const struct bpf_map *map);
 
 /*
  * Creates dir and any missing parents (mode 0700), after checking that the
- * nearest existing one lies on bpffs: -ENOTSUP when it does not, so nothing
- * is created outside bpffs.
+ * nearest existing one of its parents lies on bpffs (so dir is inside a
+ * bpffs mount, never the mount itself): -ENOTSUP when it does not, so
+ * nothing is created outside bpffs.
  */
 int pins_make_dir(const char *dir);
 

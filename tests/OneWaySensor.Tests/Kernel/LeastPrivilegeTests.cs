@@ -81,19 +81,9 @@ public sealed class LeastPrivilegeTests
 
     private static ulong Hex(string text) => ulong.Parse(text, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
-    private static JsonElement? AlertFor(SensorProcess sensor, ulong cgroupId, int localPort)
-    {
-        foreach (string line in sensor.Stdout)
-        {
-            JsonElement record = JsonDocument.Parse(line).RootElement;
-            if (record.GetProperty("kind").GetString() == "alert"
-                && record.GetProperty("cgroup").GetProperty("id").GetUInt64() == cgroupId
-                && record.GetProperty("flow").GetProperty("local_port").GetInt32() == localPort)
-            {
-                return record;
-            }
-        }
-
-        return null;
-    }
+    private static JsonElement? AlertFor(SensorProcess sensor, ulong cgroupId, int localPort) =>
+        SensorOutput.Records(sensor, "alert")
+            .Where(alert => SensorOutput.CgroupOf(alert) == cgroupId && alert.GetProperty("flow").GetProperty("local_port").GetInt32() == localPort)
+            .Cast<JsonElement?>()
+            .FirstOrDefault();
 }

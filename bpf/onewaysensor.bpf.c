@@ -15,19 +15,11 @@
 #include "records.bpf.h"
 #include "owners.bpf.h"
 #include "packet.bpf.h"
+#include "flows.bpf.h"
+#include "socket_flows.bpf.h"
 #include "isolation.bpf.h"
 
-#define OWS_EEXIST 17
-
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* sizes are defaults; user space sets them before load */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct ows_flow_key);
-	__type(value, struct ows_flow_stats);
-} ows_flows SEC(".maps");
 
 /* keep these types in BTF, so user space can check its mirrors against them */
 const struct ows_flow_open_record *unused_flow_open_record __attribute__((unused));
@@ -38,136 +30,12 @@ const enum ows_counter *unused_counter __attribute__((unused));
 const enum ows_direction *unused_direction __attribute__((unused));
 const enum ows_isolation_limit *unused_isolation_limit __attribute__((unused));
 
-static __always_inline void build_key(struct ows_flow_key *key, const struct packet_info *info,
-				      __u8 direction)
-{
-	key->ip_version = info->ip_version;
-	key->protocol = info->protocol;
-	if (direction == OWS_DIR_TX) {
-		key->local_port = info->src_port;
-		key->remote_port = info->dst_port;
-		__builtin_memcpy(key->local_addr, info->src, 16);
-		__builtin_memcpy(key->remote_addr, info->dst, 16);
-	} else {
-		key->local_port = info->dst_port;
-		key->remote_port = info->src_port;
-		__builtin_memcpy(key->local_addr, info->dst, 16);
-		__builtin_memcpy(key->remote_addr, info->src, 16);
-	}
-}
-
-/* who opened the flow: the SYN's sender for TCP, else the first packet's */
-static __always_inline __u8 initiator_of(const struct packet_info *info, __u8 direction)
-{
-	__u8 syn_ack = OWS_TCP_SYN | OWS_TCP_ACK;
-
-	if (info->protocol == IPPROTO_TCP && (info->tcp_flags & syn_ack) == syn_ack)
-		return direction == OWS_DIR_TX ? OWS_DIR_RX : OWS_DIR_TX;
-	return direction;
-}
-
-/*
- * TCP payload as new sequence space, as Zeek counts it: bytes below the
- * highest sequence already seen in this direction were counted before.
- */
-static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
-					     const struct packet_info *info, __u8 direction)
-{
-	__u32 *next = direction == OWS_DIR_TX ? &stats->tx_next_seq : &stats->rx_next_seq;
-	__u8 known = 1 << direction;
-	__u32 end = info->tcp_seq + info->payload_bytes;
-	__s32 advance;
-
-	if (info->protocol != IPPROTO_TCP)
-		return info->payload_bytes;
-	/*
-	 * the first packet this way, or a SYN: a new connection may reuse the
-	 * 4-tuple of one still in the map, with an unrelated sequence space
-	 */
-	if (!(stats->seq_known & known) || (info->tcp_flags & OWS_TCP_SYN)) {
-		stats->seq_known |= known;
-		*next = end + ((info->tcp_flags & OWS_TCP_SYN) ? 1 : 0);
-		return info->payload_bytes;
-	}
-	/* serial-number arithmetic: the sequence space wraps at 2^32 */
-	advance = (__s32)(end - *next);
-	if (advance <= 0)
-		return 0;
-	*next = end;
-	return (__u32)advance < info->payload_bytes ? (__u32)advance : info->payload_bytes;
-}
-
-static __always_inline void add_packet(struct ows_flow_stats *stats, const struct packet_info *info,
-				       __u32 packets, __u32 ip_bytes, __u8 direction, __u64 now)
-{
-	struct ows_flow_counters *counters = direction == OWS_DIR_TX ? &stats->tx : &stats->rx;
-	__u8 *flags = direction == OWS_DIR_TX ? &stats->tx_tcp_flags : &stats->rx_tcp_flags;
-	__u32 payload = new_tcp_payload(stats, info, direction);
-
-	/* atomic adds: two CPUs may send on one socket at once */
-	__sync_fetch_and_add(&counters->packets, packets);
-	__sync_fetch_and_add(&counters->ip_bytes, ip_bytes);
-	if (payload)
-		__sync_fetch_and_add(&counters->payload_bytes, payload);
-	stats->last_seen_ns = now;
-	/* flags change a few times per flow: write only then */
-	if ((*flags | info->tcp_flags) != *flags)
-		*flags |= info->tcp_flags;
-}
-
-static __always_inline void send_flow_open(struct __sk_buff *skb, const struct ows_flow_key *key,
-					   const struct packet_info *info, __u32 ip_bytes,
-					   __u8 initiator, __u64 now)
-{
-	struct ows_flow_open_record *record;
-
-	record = reserve_record(sizeof(*record), OWS_RECORD_FLOW_OPEN, now);
-	if (!record)
-		return;
-	__builtin_memcpy(&record->key, key, sizeof(*key));
-	record->initiator = initiator;
-	record->tcp_flags = info->tcp_flags;
-	__builtin_memset(record->pad, 0, sizeof(record->pad));
-	record->ip_bytes = ip_bytes;
-	record->payload_bytes = info->payload_bytes;
-	__builtin_memset(&record->owner, 0, sizeof(record->owner));
-	record->owner_known = read_owner(skb, &record->owner);
-	submit_record(record);
-}
-
-static __always_inline void open_flow(struct __sk_buff *skb, const struct ows_flow_key *key,
-				      const struct packet_info *info, __u32 packets,
-				      __u32 ip_bytes, __u8 direction, __u64 now)
-{
-	struct ows_flow_stats fresh = {};
-	struct ows_flow_stats *stats;
-	__u8 initiator = initiator_of(info, direction);
-	long err;
-
-	fresh.first_seen_ns = now;
-	fresh.initiator = initiator;
-	add_packet(&fresh, info, packets, ip_bytes, direction, now);
-	err = bpf_map_update_elem(&ows_flows, key, &fresh, BPF_NOEXIST);
-	if (err == -OWS_EEXIST) {
-		/* another CPU created it first: count into its entry */
-		stats = bpf_map_lookup_elem(&ows_flows, key);
-		if (stats)
-			add_packet(stats, info, packets, ip_bytes, direction, now);
-		return;
-	}
-	if (err) {
-		counter_inc(OWS_COUNTER_FLOW_UPDATE_FAILED);
-		return;
-	}
-	counter_inc(OWS_COUNTER_FLOWS_CREATED);
-	send_flow_open(skb, key, info, ip_bytes, initiator, now);
-}
-
 static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 {
 	struct packet_info info = {};
 	struct ows_flow_key key = {};
-	struct ows_flow_stats *stats;
+	struct socket_flow *flow = NULL;
+	struct bpf_sock *sk;
 	__u32 packets, ip_bytes;
 	__u64 now;
 	int result;
@@ -184,15 +52,12 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 		counter_inc(result == PACKET_FRAGMENT ? OWS_COUNTER_FRAGMENTS : OWS_COUNTER_UNPARSED);
 		return 1;
 	}
-	build_key(&key, &info, direction);
-	key.cgroup_id = bpf_skb_cgroup_id(skb);
 	/*
 	 * the coarse clock (a tick, 1-4 ms) is precise enough for flow times and
 	 * far cheaper: measured on this KVM guest, bpf_ktime_get_ns() alone cost
 	 * about 70 ns per packet, a third of the whole program
 	 */
 	now = bpf_ktime_get_coarse_ns();
-
 	/*
 	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
 	 * with its own headers: count them as the wire carries them
@@ -200,11 +65,20 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	ip_bytes = skb->len + (packets - 1) * info.header_bytes;
 
-	stats = bpf_map_lookup_elem(&ows_flows, &key);
-	if (stats)
-		add_packet(stats, &info, packets, ip_bytes, direction, now);
-	else
-		open_flow(skb, &key, &info, packets, ip_bytes, direction, now);
+	sk = full_socket(skb);
+	if (sk) {
+		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
+		if (flow && socket_flow_matches(flow, &info, direction)) {
+			add_packet(&flow->pending, &info, packets, ip_bytes, direction, now);
+			return 1;
+		}
+	}
+	build_key(&key, &info, direction);
+	/* the socket's cgroup, as the packet hooks ran for it */
+	key.cgroup_id = bpf_skb_cgroup_id(skb);
+	count_in_map(skb, &key, &info, packets, ip_bytes, direction, now);
+	if (sk && !flow)
+		start_socket_flow(sk, &key, &info, direction);
 	return 1;
 }
 
@@ -256,6 +130,36 @@ int ows_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	remember_owner(ctx->sk);
 	return 1;
+}
+
+/* a closed socket: its pending counts go to the flow map, and its later packets too */
+SEC("cgroup/sock_release")
+int ows_sock_release(struct bpf_sock *sk)
+{
+	struct socket_flow *flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
+
+	if (!flow)
+		return 1;
+	/* first, so that a packet from now on goes to the map, not to counts flushed below */
+	flow->released = 1;
+	flush_socket_flow(flow, sk);
+	return 1;
+}
+
+/*
+ * Run by user space (bpf_iter) before it reads the flow map: moves every
+ * socket's pending counts there. Not attached to a hook; it stays usable
+ * after the packet programs are detached, for the last read.
+ */
+SEC("iter/bpf_sk_storage_map")
+int ows_flush_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct socket_flow *flow = ctx->value;
+	struct sock *sk = ctx->sk;
+
+	if (flow && sk)
+		flush_socket_flow(flow, sk);
+	return 0;
 }
 
 /* endpoint telemetry: every exec, with its cgroup, parent and file name */

@@ -108,9 +108,16 @@ struct ows_flow_open_record {
 	__u8 initiator;   /* enum ows_direction */
 	__u8 tcp_flags;   /* flags of the opening packet */
 	__u8 owner_known; /* 1 when owner is set */
-	__u8 pad[5];
-	__u64 ip_bytes;      /* of the opening packet */
-	__u64 payload_bytes; /* of the opening packet */
+	__u8 pad;
+	/*
+	 * The counts the record brings, in the opening packet's direction: the
+	 * opening packet's (a GSO packet is several), or, for a flow whose entry
+	 * was evicted while its socket went on counting, those the socket moved
+	 * into the new entry in the initiator's direction
+	 */
+	__u32 packets;
+	__u64 ip_bytes;
+	__u64 payload_bytes;
 	struct ows_process_ref owner;
 };
 

@@ -37,22 +37,17 @@ static __always_inline void remember_owner(struct bpf_sock *sk)
 	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
 }
 
-/* copies the socket's owner, if one was recorded; returns 1 when it was */
-static __always_inline __u8 read_owner(struct __sk_buff *skb, struct ows_process_ref *out)
+/* the socket's owner, if one was recorded */
+static __always_inline const struct ows_process_ref *socket_owner(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
-	struct ows_process_ref *owner;
 
 	if (!sk)
-		return 0;
+		return NULL;
 	sk = bpf_sk_fullsock(sk);
 	if (!sk)
-		return 0;
-	owner = bpf_sk_storage_get(&ows_socket_owners, sk, 0, 0);
-	if (!owner)
-		return 0;
-	__builtin_memcpy(out, owner, sizeof(*out));
-	return 1;
+		return NULL;
+	return bpf_sk_storage_get(&ows_socket_owners, sk, 0, 0);
 }
 
 #endif /* OWS_OWNERS_BPF_H */

@@ -28,6 +28,7 @@ struct ows_sensor {
 	struct onewaysensor_bpf *skel;
 	struct bpf_link *links[OWS_MAX_LINKS];
 	int link_count;
+	struct bpf_link *flush_link; /* the iterator that moves sockets' pending counts into the flow map */
 	struct ring_mapping ring; /* unmapped until ows_ring_map */
 	int cpus;
 	char *pin_dir; /* where the deny set is pinned; NULL when it is not */
@@ -93,6 +94,42 @@ cleanup:
 	return err;
 }
 
+/*
+ * The socket-flow iterator, linked to the sensor's socket storage map at
+ * load, not at attach: the last read of the flows comes after the packet
+ * programs are detached, and still needs it.
+ */
+static int flush_link_create(struct ows_sensor *sensor)
+{
+	union bpf_iter_link_info info = {};
+	LIBBPF_OPTS(bpf_iter_attach_opts, options, .link_info = &info, .link_info_len = sizeof(info));
+
+	info.map.map_fd = bpf_map__fd(sensor->skel->maps.ows_socket_flows);
+	sensor->flush_link = bpf_program__attach_iter(sensor->skel->progs.ows_flush_sockets, &options);
+	return sensor->flush_link ? 0 : negative_errno(EINVAL);
+}
+
+/* runs the iterator once over every socket: the work is in the program; it writes nothing to read */
+int ows_flows_flush(struct ows_sensor *sensor)
+{
+	char sink[64];
+	ssize_t got;
+	int fd;
+
+	if (!sensor)
+		return -EINVAL;
+	if (!sensor->flush_link)
+		return 0; /* not loaded: no socket has counts yet */
+	fd = bpf_iter_create(bpf_link__fd(sensor->flush_link));
+	if (fd < 0)
+		return fd;
+	do
+		got = read(fd, sink, sizeof(sink));
+	while (got > 0 || (got < 0 && errno == EINTR));
+	close(fd);
+	return got < 0 ? negative_errno(EIO) : 0;
+}
+
 int ows_load(struct ows_sensor *sensor)
 {
 	struct ows_deny_set *set;
@@ -107,6 +144,7 @@ int ows_load(struct ows_sensor *sensor)
 			return err;
 	}
 	err = onewaysensor_bpf__load(sensor->skel);
+	err = err ?: flush_link_create(sensor);
 	if (err || !sensor->pin_dir)
 		goto cleanup;
 	/* a reused set may hold entries (isolation survives a restart): open the gate for them */
@@ -152,6 +190,8 @@ int ows_attach(struct ows_sensor *sensor, const char *cgroup_path)
 	bpf_object__for_each_program(program, sensor->skel->obj) {
 		struct bpf_link *link;
 
+		if (program == sensor->skel->progs.ows_flush_sockets)
+			continue; /* linked at load (flush_link_create) */
 		if (sensor->link_count == OWS_MAX_LINKS) {
 			err = -E2BIG;
 			goto cleanup;
@@ -536,6 +576,7 @@ void ows_close(struct ows_sensor *sensor)
 	if (!sensor)
 		return;
 	ows_detach(sensor);
+	bpf_link__destroy(sensor->flush_link);
 	ring_mapping_close(&sensor->ring);
 	if (sensor->flow_pin_fd >= 0)
 		close(sensor->flow_pin_fd);

@@ -74,6 +74,13 @@ OWS_EXPORT int ows_pinned_ring_wait(struct ows_pinned_ring *ring, int timeout_ms
 /* Unmaps and closes it; the pinned map lives on. */
 OWS_EXPORT void ows_pinned_ring_close(struct ows_pinned_ring *ring);
 
+/*
+ * Moves the counts sockets hold into the flow map (bpf/socket_flows.bpf.h),
+ * creating again, with a flow-open record, the entries of flows evicted or
+ * expired meanwhile. Call it before draining the ring and reading the map.
+ */
+OWS_EXPORT int ows_flows_flush(struct ows_sensor *sensor);
+
 /* Copies up to capacity flows into keys/values with batch look-ups; *count gets how many. */
 OWS_EXPORT int ows_flows_read(struct ows_sensor *sensor, struct ows_flow_key *keys,
 			      struct ows_flow_stats *values, __u32 capacity, __u32 *count);

@@ -60,7 +60,8 @@ static void fill_flow(struct ows_flow_open_record *record, __u32 k)
 	record->initiator = OWS_DIR_TX;
 	record->tcp_flags = tcp ? DRAIN_TCP_SYN : 0;
 	record->owner_known = 1;
-	__builtin_memset(record->pad, 0, sizeof(record->pad));
+	record->pad = 0;
+	record->packets = 1;
 	record->ip_bytes = tcp ? 60 : 64;
 	record->payload_bytes = tcp ? 0 : 36;
 	record->owner.tgid = 2000 + (k & 63);

@@ -28,11 +28,11 @@ cleanup() { rm -rf "$pins" "$work"; }
 trap cleanup EXIT
 
 arch=$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-build() { clang -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$arch -Iout/obj -I"$work/bpf" -c "$1" -o "$2"; }
+build() { clang -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$arch -Iout/obj -I"$(dirname "$1")" -c "$1" -o "$2"; }
 mkdir -p "$pins"
 variants=$(python3 bench/kernel/ablate.py . "$work")
 for variant in $variants; do
-	build "$work/bpf/$variant.bpf.c" "$work/$variant.bpf.o"
+	build "$work/$variant/onewaysensor.bpf.c" "$work/$variant.bpf.o"
 	bpftool prog loadall "$work/$variant.bpf.o" "$pins/$variant"
 done
 build bench/kernel/references.bpf.c "$work/references.bpf.o"

@@ -283,7 +283,6 @@ public sealed class EbpfFlowSource : IDisposable
             // detached first, so the last look sees every packet counted: with a pinned map,
             // the next sensor resumes each flow from exactly what this one reported
             Detach();
-            DrainRing();
             Poll();
         }
 #pragma warning disable CA1031 // the thread must record its failure for the host, not die silently
@@ -325,6 +324,8 @@ public sealed class EbpfFlowSource : IDisposable
     private void Poll()
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        program.FlushSockets();
+        DrainRing(); // the flow-open records of flows the flush created again, before their counts
         int count = program.ReadFlows(keys, values);
         Volatile.Write(ref mapEntries, count);
         table.BeginPoll();

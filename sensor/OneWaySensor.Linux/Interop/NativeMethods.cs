@@ -57,6 +57,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "ows_pinned_ring_close")]
     internal static partial void PinnedRingClose(IntPtr ring);
 
+    [LibraryImport(Library, EntryPoint = "ows_flows_flush")]
+    internal static partial int FlowsFlush(SensorHandle sensor);
+
     [LibraryImport(Library, EntryPoint = "ows_flows_read")]
     internal static partial int FlowsRead(SensorHandle sensor, FlowKeyRecord* keys, FlowStatsRecord* values, uint capacity, out uint count);
 

@@ -118,6 +118,14 @@ internal sealed unsafe class EbpfProgram : IDisposable
     public bool WaitForRecords(int timeoutMs) =>
         NativeError.Check(NativeMethods.RingWait(handle, timeoutMs), "waiting on the ring buffer") > 0;
 
+    /// <summary>
+    /// Moves the counts that sockets hold into the flow map (the kernel's hot
+    /// path counts in socket-local storage); flows it has to create again send
+    /// their flow-open records, so drain the ring after it, then read the map.
+    /// </summary>
+    public void FlushSockets() =>
+        _ = NativeError.Check(NativeMethods.FlowsFlush(handle), "moving the sockets' counts into the flow map");
+
     /// <summary>Reads the whole flow map into the spans; returns how many entries were filled.</summary>
     public int ReadFlows(Span<FlowKeyRecord> keys, Span<FlowStatsRecord> values)
     {

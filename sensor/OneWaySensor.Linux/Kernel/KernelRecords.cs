@@ -114,8 +114,8 @@ internal struct FlowOpenRecord
     public byte Initiator;
     public byte TcpFlags;
     public byte OwnerKnown;
-    public byte Pad0;
-    public uint Pad1;
+    public byte Pad;
+    public uint Packets;
     public ulong IpBytes;
     public ulong PayloadBytes;
     public ProcessRefRecord Owner;

@@ -59,7 +59,7 @@ internal static class RecordConversions
             ToFlowKey(record.Key),
             ToInitiator(record.Initiator),
             outbound,
-            new FlowCounters(1, record.IpBytes, record.PayloadBytes),
+            new FlowCounters(record.Packets, record.IpBytes, record.PayloadBytes),
             record.TcpFlags,
             clock.ToUnixNs(record.Header.TimestampNs),
             record.OwnerKnown != 0 ? ToProcessRef(record.Owner) : default);

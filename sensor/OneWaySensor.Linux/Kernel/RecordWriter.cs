@@ -30,7 +30,7 @@ internal static class RecordWriter
     }
 
     /// <summary>A flow-open record with a correct header; returns the bytes written.</summary>
-    public static int FlowOpen(Span<byte> destination, in FlowKeyRecord key, ulong timestampNs, byte initiator = 0, ulong ipBytes = 128, ulong payloadBytes = 100, byte tcpFlags = 0, uint ownerTgid = 0, string ownerComm = "")
+    public static int FlowOpen(Span<byte> destination, in FlowKeyRecord key, ulong timestampNs, byte initiator = 0, ulong ipBytes = 128, ulong payloadBytes = 100, byte tcpFlags = 0, uint ownerTgid = 0, string ownerComm = "", uint packets = 1)
     {
         var record = new FlowOpenRecord
         {
@@ -38,6 +38,7 @@ internal static class RecordWriter
             Key = key,
             Initiator = initiator,
             TcpFlags = tcpFlags,
+            Packets = packets,
             IpBytes = ipBytes,
             PayloadBytes = payloadBytes,
             OwnerKnown = (byte)(ownerTgid != 0 ? 1 : 0),

@@ -7,7 +7,9 @@ namespace OneWaySensor.Tests.Support;
 /// fdinfo ("prog_id:", "link_id:"). Other sensors may run beside a test,
 /// so a test asks about its own sensor's objects by id, never about every
 /// ows_* program. (Debian's bpftool is built without the pid iterator that
-/// would show owners.)
+/// would show owners.) Links are the ones attached to hooks: the socket
+/// flush iterator's link attaches to none and stays until the sensor is
+/// disposed, for the last read after the detach.
 /// </summary>
 internal sealed record OwnedBpfObjects(IReadOnlySet<uint> Programs, IReadOnlySet<uint> Links)
 {
@@ -30,6 +32,11 @@ internal sealed record OwnedBpfObjects(IReadOnlySet<uint> Programs, IReadOnlySet
             uint? link = Field(lines, "link_id:");
             if (link is uint linkId)
             {
+                if (Text(lines, "link_type:") == "iter")
+                {
+                    continue;
+                }
+
                 links.Add(linkId);
             }
             else if (Field(lines, "prog_id:") is uint programId)
@@ -49,9 +56,12 @@ internal sealed record OwnedBpfObjects(IReadOnlySet<uint> Programs, IReadOnlySet
     public IReadOnlyList<uint> LinksStillPresent() =>
         [.. Links.Where(id => ProcessRunner.Run("bpftool", ["link", "show", "id", id.ToString(CultureInfo.InvariantCulture)]).ExitCode == 0)];
 
-    private static uint? Field(string[] lines, string name)
+    private static uint? Field(string[] lines, string name) =>
+        Text(lines, name) is string text ? uint.Parse(text, CultureInfo.InvariantCulture) : null;
+
+    private static string? Text(string[] lines, string name)
     {
         string? line = lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
-        return line is null ? null : uint.Parse(line[name.Length..].Trim(), CultureInfo.InvariantCulture);
+        return line?[name.Length..].Trim();
     }
 }

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using OneWaySensor.Configuration;
+using OneWaySensor.Flows;
+using OneWaySensor.Linux;
+using OneWaySensor.Tests.Support;
+
+namespace OneWaySensor.Tests.Kernel;
+
+/// <summary>
+/// The kernel counts a socket's packets in the socket's own storage when
+/// they belong to the flow its first packet opened, and in the flow map
+/// otherwise (bpf/socket_flows.bpf.h). These check the seams: counts a
+/// socket holds reach the sensor at every poll while it stays open; one
+/// unconnected socket with two peers is two exact flows, one counted in the
+/// socket and one in the map; a TCP server's handshake (seen on the
+/// listener and the request socket) and the accepted socket's packets add
+/// up to one exact flow.
+/// </summary>
+[Collection(KernelTestGroup.Name)]
+public sealed class SocketFlowTests
+{
+    private const int Count = 20;
+    private const int Size = 300;
+
+    [SkippableFact]
+    public void Counts_an_open_socket_holds_reach_the_sensor_at_each_poll_before_it_closes()
+    {
+        Prepare();
+        using var sink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
+        using var cgroup = TestCgroup.Create("socket-open");
+        var table = new FlowTable();
+        var seen = new ConcurrentQueue<(ulong Packets, bool SenderRunning)>();
+        BackgroundProcess? sender = null;
+        TrafficResult sent;
+
+        // one datagram every 100 ms for 3 s from one socket: without the poll's flush the map would hold the first until the close
+        using (var source = new EbpfFlowSource(Options(), table, afterPoll: _ =>
+        {
+            FlowState? flow = SenderFlow(table, cgroup.Id, sink.Port);
+            if (flow is FlowState known && sender is not null)
+            {
+                seen.Enqueue((known.Tx.Packets, !sender.HasExited));
+            }
+        }))
+        {
+            source.Start(cgroup.Path);
+            sender = cgroup.Start(RepoPaths.TrafficGenerator, "udp-send", "127.0.0.1", Text(sink.Port), "30", Text(Size), "100");
+            sent = TrafficResult.From(sender.Wait(TimeSpan.FromSeconds(20)));
+            Thread.Sleep(300);
+            source.Stop();
+            Assert.Equal(0ul, source.Health().Lost);
+        }
+
+        Assert.Contains(seen, sample => sample.SenderRunning && sample.Packets is > 1 and < 30);
+        FlowState final = Assert.IsType<FlowState>(SenderFlow(table, cgroup.Id, sink.Port));
+        Assert.Equal(new FlowCounters(30, sent.SentBytes + (30 * 28), sent.SentBytes), final.Tx);
+        sender.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void One_unconnected_socket_answering_two_peers_is_two_exact_flows(string address)
+    {
+        Prepare();
+        using var cgroup = TestCgroup.Create("socket-peers");
+        var table = new FlowTable();
+        string portFile = Path.Combine(Path.GetTempPath(), $"ows-echo-{Guid.NewGuid():N}");
+        TrafficResult first, second;
+        using (var source = new EbpfFlowSource(Options(), table))
+        {
+            source.Start(cgroup.Path);
+            using BackgroundProcess server = cgroup.Start("python3", RepoPaths.TestTool("echo-server.py"), "udp", address, portFile, Text(2 * Count));
+            int port = WaitForPort(portFile, server);
+
+            // the clients run outside the cgroup: only the server's socket is counted
+            first = TrafficResult.From(ProcessRunner.Run(RepoPaths.TrafficGenerator, ["udp-echo", address, Text(port), Text(Count), Text(Size)]));
+            second = TrafficResult.From(ProcessRunner.Run(RepoPaths.TrafficGenerator, ["udp-echo", address, Text(port), Text(Count), Text(Size)]));
+            Assert.Equal(0, server.Wait(TimeSpan.FromSeconds(20)).ExitCode);
+            Thread.Sleep(300);
+            source.Stop();
+            Assert.Equal(0ul, source.Health().Lost);
+        }
+
+        File.Delete(portFile);
+        ulong headers = (ulong)((address.Contains(':', StringComparison.Ordinal) ? 40 : 20) + 8);
+        foreach (TrafficResult client in new[] { first, second })
+        {
+            FlowState flow = table.Flows.Single(f => f.Key.CgroupId == cgroup.Id && f.Key.RemotePort == client.LocalPort);
+            Assert.Equal(new FlowCounters(client.SentPackets, client.SentBytes + (client.SentPackets * headers), client.SentBytes), flow.Rx);
+            Assert.Equal(new FlowCounters(client.ReceivedPackets, client.ReceivedBytes + (client.ReceivedPackets * headers), client.ReceivedBytes), flow.Tx);
+            Assert.Equal(FlowInitiator.Remote, flow.Initiator);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void A_tcp_servers_handshake_and_its_accepted_socket_add_up_to_one_exact_flow(string address)
+    {
+        Prepare();
+        Requirements.Tool("tcpdump");
+        using var cgroup = TestCgroup.Create("socket-accept");
+        var table = new FlowTable();
+        string portFile = Path.Combine(Path.GetTempPath(), $"ows-echo-{Guid.NewGuid():N}");
+        TrafficResult client;
+        int port, toServer, fromServer;
+        using (var source = new EbpfFlowSource(Options(), table))
+        {
+            source.Start(cgroup.Path);
+            using BackgroundProcess server = cgroup.Start("python3", RepoPaths.TestTool("echo-server.py"), "tcp", address, portFile, "1");
+            port = WaitForPort(portFile, server);
+            using var capture = LoopbackCapture.Start(port);
+            client = TrafficResult.From(ProcessRunner.Run(RepoPaths.TrafficGenerator, ["tcp-echo", address, Text(port), Text(Count), Text(Size)]));
+            Assert.Equal(0, server.Wait(TimeSpan.FromSeconds(20)).ExitCode);
+            Thread.Sleep(300); // the last ACK
+            source.Stop();
+            Assert.Equal(0ul, source.Health().Lost);
+            toServer = capture.StopAndCount($"dst port {port}");
+            fromServer = capture.StopAndCount($"src port {port}");
+        }
+
+        File.Delete(portFile);
+        FlowState flow = table.Flows.Single(f => f.Key.CgroupId == cgroup.Id && f.Key.LocalPort == port);
+        Assert.Equal(client.LocalPort, flow.Key.RemotePort);
+        Assert.Equal(client.SentBytes, flow.Rx.PayloadBytes);
+        Assert.Equal(client.ReceivedBytes, flow.Tx.PayloadBytes);
+        Assert.Equal((ulong)toServer, flow.Rx.Packets);
+        Assert.Equal((ulong)fromServer, flow.Tx.Packets);
+        Assert.Equal(FlowInitiator.Remote, flow.Initiator);
+        Assert.True((flow.RxTcpFlags & 0x02) != 0, "the client's SYN was seen, on the listener");
+        Assert.True((flow.TxTcpFlags & 0x12) == 0x12, "the SYN-ACK was seen, from the request socket");
+        Assert.True((flow.TxTcpFlags & 0x01) != 0 && (flow.RxTcpFlags & 0x01) != 0, "both FINs were seen");
+    }
+
+    private static void Prepare()
+    {
+        Requirements.Root();
+        Requirements.NativeLibrary();
+        Requirements.Built();
+        Requirements.Tool("python3");
+        Preflight.Run();
+    }
+
+    private static SensorOptions Options() => new() { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty };
+
+    private static FlowState? SenderFlow(FlowTable table, ulong cgroupId, int remotePort) =>
+        table.Flows.Where(flow => flow.Key.CgroupId == cgroupId && flow.Key.RemotePort == remotePort).Cast<FlowState?>().FirstOrDefault();
+
+    /// <summary>The port the server wrote; fails if it exits first or takes over 10 s.</summary>
+    private static int WaitForPort(string portFile, BackgroundProcess server)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(portFile))
+        {
+            Assert.False(server.HasExited, "the echo server exited before it listened");
+            Assert.True(DateTime.UtcNow < deadline, "the echo server did not listen within 10 s");
+            Thread.Sleep(20);
+        }
+
+        return int.Parse(File.ReadAllText(portFile), CultureInfo.InvariantCulture);
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

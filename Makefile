@@ -6,6 +6,7 @@
 #   make bench-system  build, then measure the kernel overhead against the peers (root)
 #   make bench-replay  build, then time pcap replay against tshark and tcpdump on one capture
 #   make bench-kernel  build, then the programs' cost per packet against reference designs, stage by stage (root)
+#   make bench-kernel-live  the same programs attached in turn under 64-byte UDP: kernel run time per invocation (root)
 #   make bench-soak    build, then run the sensor 30 minutes under mixed traffic, sampling memory, CPU and losses (root)
 #   make bench-drain   build, then find the highest zero-loss ring buffer drain rate, C# host against libbpf C (root)
 #   make bench-scale   build, then 100 000 flows across 1 000 cgroups: the sensor's CPU, RSS, map occupancy, alert delay (root)
@@ -47,7 +48,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-drain bench-scale bench-soak clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-kernel-live bench-drain bench-scale bench-soak clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -134,6 +135,12 @@ bench-replay: all
 # the programs' cost per invocation through BPF_PROG_TEST_RUN: empty pair, per-socket counter, the sensor and its cut-down stages (root)
 bench-kernel: $(BPF_OBJ)
 	$(Q)bench/kernel/run.sh $(BENCH_ARGS)
+
+# the same programs attached in turn at the cgroup root under 64-byte UDP from iperf3: kernel run time per invocation (root)
+bench-kernel-live: $(BPF_OBJ)
+	$(Q)for p in iperf3 jq; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
+	$(Q)bench/kernel/live.sh $(BENCH_ARGS)
 
 # the soak: 30 minutes of mixed traffic from 40 cgroups; memory must stay flat and nothing be lost (root)
 bench-soak: all

@@ -49,11 +49,12 @@ static __always_inline __u8 initiator_of(const struct packet_info *info, __u8 di
 /*
  * TCP payload as new sequence space, as Zeek counts it: bytes below the
  * highest sequence already seen in this direction were counted before.
+ * next is the direction's next sequence number, seq_known a bit per
+ * direction saying it is set. Other protocols: the whole payload.
  */
-static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
-					     const struct packet_info *info, __u8 direction)
+static __always_inline __u32 new_sequence_bytes(__u32 *next, __u8 *seq_known,
+						const struct packet_info *info, __u8 direction)
 {
-	__u32 *next = direction == OWS_DIR_TX ? &stats->tx_next_seq : &stats->rx_next_seq;
 	__u8 known = 1 << direction;
 	__u32 end = info->tcp_seq + info->payload_bytes;
 	__s32 advance;
@@ -64,8 +65,8 @@ static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
 	 * the first packet this way, or a SYN: a new connection may reuse the
 	 * 4-tuple of one still in the map, with an unrelated sequence space
 	 */
-	if (!(stats->seq_known & known) || (info->tcp_flags & OWS_TCP_SYN)) {
-		stats->seq_known |= known;
+	if (!(*seq_known & known) || (info->tcp_flags & OWS_TCP_SYN)) {
+		*seq_known |= known;
 		*next = end + ((info->tcp_flags & OWS_TCP_SYN) ? 1 : 0);
 		return info->payload_bytes;
 	}
@@ -75,6 +76,13 @@ static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
 		return 0;
 	*next = end;
 	return (__u32)advance < info->payload_bytes ? (__u32)advance : info->payload_bytes;
+}
+
+static __always_inline __u32 new_tcp_payload(struct ows_flow_stats *stats,
+					     const struct packet_info *info, __u8 direction)
+{
+	return new_sequence_bytes(direction == OWS_DIR_TX ? &stats->tx_next_seq : &stats->rx_next_seq,
+				  &stats->seq_known, info, direction);
 }
 
 static __always_inline void add_packet(struct ows_flow_stats *stats, const struct packet_info *info,

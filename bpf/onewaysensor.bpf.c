@@ -69,7 +69,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	if (sk) {
 		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
 		if (flow && socket_flow_matches(flow, &info, direction)) {
-			add_packet(&flow->pending, &info, packets, ip_bytes, direction, now);
+			add_socket_packet(flow, sk, &info, packets, ip_bytes, direction, now);
 			return 1;
 		}
 	}

@@ -17,22 +17,50 @@
  *     packets (a TCP socket's last segments) go to the map directly.
  * Each move takes the counts with an atomic exchange, so a count moves
  * exactly once, however the packet path and a flush interleave.
+ *
+ * Kept to what a packet needs, in two cache lines, and one atomic add a
+ * packet where the map needs three: packets and IP bytes share one word,
+ * and UDP and ICMP payload is not counted but derived at the flush (the
+ * socket's packets all carry the header length of its first; a packet
+ * with another goes to the map). Only TCP's new sequence space needs a
+ * second add, and only for packets that carry some.
  */
 #ifndef OWS_SOCKET_FLOWS_BPF_H
 #define OWS_SOCKET_FLOWS_BPF_H
 
+/* a counts word: packets above this bit, IP bytes below */
+#define SOCKET_PACKET_SHIFT 40
+#define SOCKET_BYTES_MASK ((1ULL << SOCKET_PACKET_SHIFT) - 1)
+/*
+ * the packet path flushes a socket itself once either half of a word
+ * passes a quarter of its room (4 M packets, 256 GiB), so neither can
+ * overflow into the other between two polls, however long they are apart
+ */
+#define SOCKET_PACKETS_FLUSH (1ULL << 22)
+#define SOCKET_BYTES_FLUSH (1ULL << 38)
+
+/* What a socket counts for its flow; arrays are by enum ows_direction. */
 struct socket_flow {
-	struct ows_flow_key key; /* the flow this socket's storage counts */
-	/*
-	 * tx, rx: counted since the last flush. The TCP sequence state and
-	 * flags are the socket's own and kept (flags are ORed into the map,
-	 * which is idempotent); last_seen_ns is the socket's last packet;
-	 * initiator is the flow's, for an entry a flush has to create again
-	 */
-	struct ows_flow_stats pending;
-	__u8 ready;    /* key is written: set last, so a half-written key never matches */
-	__u8 released; /* the socket was closed: its packets go to the map directly */
-	__u8 pad[6];
+	/* first cache line (the value starts 8 bytes into one): what every packet reads */
+	__u8 ready;        /* the flow is written: set last, so a half-written one never matches */
+	__u8 released;     /* the socket was closed: its packets go to the map directly */
+	__u8 seq_known;    /* bit per direction: next_seq is set */
+	__u8 initiator;    /* the flow's, for an entry a flush has to create again */
+	__u8 tcp_flags[2]; /* ORed since the socket's first packet (ORing into the map is idempotent) */
+	__u16 header_bytes; /* UDP, ICMP: IP and L4 header bytes of every packet counted here */
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 ip_version;
+	__u8 protocol;
+	__u8 pad[2];
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u64 last_seen_ns;
+	/* second: the counts, since the last flush */
+	__u64 counts[2];   /* packets << SOCKET_PACKET_SHIFT | IP bytes */
+	__u64 payload[2];  /* TCP: new sequence space; derived for the others */
+	__u32 next_seq[2]; /* TCP: the sequence number after the highest payload */
+	__u64 cgroup_id;   /* the flow key's, read by a flush only */
 };
 
 struct {
@@ -58,27 +86,40 @@ static __always_inline int same_16(const __u8 *a, const __u8 *b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-/* whether the packet belongs to the flow the socket's storage counts */
+/* whether the packet belongs to the flow the socket's storage counts, and can be counted there */
 static __always_inline int socket_flow_matches(const struct socket_flow *flow,
 					       const struct packet_info *info, __u8 direction)
 {
-	const struct ows_flow_key *key = &flow->key;
-
-	if (!flow->ready || flow->released || key->protocol != info->protocol ||
-	    key->ip_version != info->ip_version)
+	if (!flow->ready || flow->released || flow->protocol != info->protocol ||
+	    flow->ip_version != info->ip_version)
+		return 0;
+	/* the payload of the others is derived from the header length of the first */
+	if (info->protocol != IPPROTO_TCP && info->header_bytes != flow->header_bytes)
 		return 0;
 	if (direction == OWS_DIR_TX)
-		return key->local_port == info->src_port && key->remote_port == info->dst_port &&
-		       same_16(key->local_addr, info->src) && same_16(key->remote_addr, info->dst);
-	return key->local_port == info->dst_port && key->remote_port == info->src_port &&
-	       same_16(key->local_addr, info->dst) && same_16(key->remote_addr, info->src);
+		return flow->local_port == info->src_port && flow->remote_port == info->dst_port &&
+		       same_16(flow->local_addr, info->src) && same_16(flow->remote_addr, info->dst);
+	return flow->local_port == info->dst_port && flow->remote_port == info->src_port &&
+	       same_16(flow->local_addr, info->dst) && same_16(flow->remote_addr, info->src);
+}
+
+static __always_inline void socket_flow_key(const struct socket_flow *flow, struct ows_flow_key *key)
+{
+	key->cgroup_id = flow->cgroup_id;
+	key->ip_version = flow->ip_version;
+	key->protocol = flow->protocol;
+	key->local_port = flow->local_port;
+	key->remote_port = flow->remote_port;
+	key->pad = 0;
+	__builtin_memcpy(key->local_addr, flow->local_addr, 16);
+	__builtin_memcpy(key->remote_addr, flow->remote_addr, 16);
 }
 
 /*
  * After a socket's first packet went to the map: gives the socket storage
  * for that flow, primed with the packet's TCP sequence, so a retransmission
  * of it is not counted as payload again. Two CPUs may race here; both
- * write the same key.
+ * write the same flow.
  */
 static __always_inline void start_socket_flow(struct bpf_sock *sk, const struct ows_flow_key *key,
 					      const struct packet_info *info, __u8 direction)
@@ -88,10 +129,17 @@ static __always_inline void start_socket_flow(struct bpf_sock *sk, const struct 
 	flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!flow || flow->ready)
 		return;
-	__builtin_memcpy(&flow->key, key, sizeof(*key));
-	flow->pending.initiator = initiator_of(info, direction);
-	new_tcp_payload(&flow->pending, info, direction);
-	/* the key before the flag, as the packet path reads them */
+	flow->cgroup_id = key->cgroup_id;
+	flow->local_port = key->local_port;
+	flow->remote_port = key->remote_port;
+	__builtin_memcpy(flow->local_addr, key->local_addr, 16);
+	__builtin_memcpy(flow->remote_addr, key->remote_addr, 16);
+	flow->header_bytes = info->header_bytes;
+	flow->initiator = initiator_of(info, direction);
+	new_sequence_bytes(&flow->next_seq[direction & 1], &flow->seq_known, info, direction);
+	flow->ip_version = key->ip_version;
+	flow->protocol = key->protocol;
+	/* the flow before the flag, as the packet path reads them */
 	asm volatile("" ::: "memory");
 	flow->ready = 1;
 }
@@ -101,6 +149,16 @@ static __always_inline __u64 take(__u64 *count)
 	return __sync_lock_test_and_set(count, 0);
 }
 
+/* a direction's taken counts as the map's counters */
+static __always_inline void unpack(struct ows_flow_counters *out, const struct socket_flow *flow,
+				   __u64 counts, __u64 payload)
+{
+	out->packets = counts >> SOCKET_PACKET_SHIFT;
+	out->ip_bytes = counts & SOCKET_BYTES_MASK;
+	out->payload_bytes = flow->protocol == IPPROTO_TCP ? payload
+							   : out->ip_bytes - out->packets * flow->header_bytes;
+}
+
 static __always_inline void add_counters(struct ows_flow_counters *to, const struct ows_flow_counters *from)
 {
 	__sync_fetch_and_add(&to->packets, from->packets);
@@ -108,32 +166,41 @@ static __always_inline void add_counters(struct ows_flow_counters *to, const str
 	__sync_fetch_and_add(&to->payload_bytes, from->payload_bytes);
 }
 
+/* gives taken counts back to the socket, for the next flush */
+static __always_inline void give_back(struct socket_flow *flow, __u8 direction, __u64 counts, __u64 payload)
+{
+	if (counts)
+		__sync_fetch_and_add(&flow->counts[direction & 1], counts);
+	if (payload)
+		__sync_fetch_and_add(&flow->payload[direction & 1], payload);
+}
+
 /*
  * Moves the socket's pending counts into the flow map. The flow's entry may
  * be gone (evicted by the LRU, or expired by user space while the socket
  * was idle): then it is created again, as a packet would, with a flow-open
- * record, seen first and last now. If it cannot be stored, the counts go back to pending for the
- * next flush (and the failure is counted), so none is lost. sk is the
- * program's own kind of socket pointer, for the owner's storage.
+ * record, seen first and last now. If it cannot be stored, the counts go
+ * back to the socket for the next flush (and the failure is counted), so
+ * none is lost. sk is the program's own kind of socket pointer, for the
+ * owner's storage.
  */
 static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk)
 {
+	__u64 tx = take(&flow->counts[OWS_DIR_TX]), rx = take(&flow->counts[OWS_DIR_RX]);
+	__u64 tx_payload = take(&flow->payload[OWS_DIR_TX]), rx_payload = take(&flow->payload[OWS_DIR_RX]);
 	struct ows_flow_stats fresh = {};
+	struct ows_flow_key key = {};
 	struct ows_flow_stats *stats;
 	__u64 last_seen;
 
-	fresh.tx.packets = take(&flow->pending.tx.packets);
-	fresh.tx.ip_bytes = take(&flow->pending.tx.ip_bytes);
-	fresh.tx.payload_bytes = take(&flow->pending.tx.payload_bytes);
-	fresh.rx.packets = take(&flow->pending.rx.packets);
-	fresh.rx.ip_bytes = take(&flow->pending.rx.ip_bytes);
-	fresh.rx.payload_bytes = take(&flow->pending.rx.payload_bytes);
-	/* bytes move only with packets, but a packet may be half added when taken */
-	if (!(fresh.tx.packets | fresh.tx.ip_bytes | fresh.tx.payload_bytes | fresh.rx.packets |
-	      fresh.rx.ip_bytes | fresh.rx.payload_bytes))
+	/* a packet's payload may be taken before its count, or the other way round: it moves next time */
+	if (!(tx | rx | tx_payload | rx_payload))
 		return;
-	last_seen = flow->pending.last_seen_ns;
-	stats = bpf_map_lookup_elem(&ows_flows, &flow->key);
+	unpack(&fresh.tx, flow, tx, tx_payload);
+	unpack(&fresh.rx, flow, rx, rx_payload);
+	last_seen = flow->last_seen_ns;
+	socket_flow_key(flow, &key);
+	stats = bpf_map_lookup_elem(&ows_flows, &key);
 	if (!stats) {
 		long err;
 
@@ -145,19 +212,18 @@ static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk
 		last_seen = bpf_ktime_get_ns();
 		fresh.first_seen_ns = last_seen;
 		fresh.last_seen_ns = last_seen;
-		fresh.initiator = flow->pending.initiator;
-		fresh.tx_tcp_flags = flow->pending.tx_tcp_flags;
-		fresh.rx_tcp_flags = flow->pending.rx_tcp_flags;
+		fresh.initiator = flow->initiator;
+		fresh.tx_tcp_flags = flow->tcp_flags[OWS_DIR_TX];
+		fresh.rx_tcp_flags = flow->tcp_flags[OWS_DIR_RX];
 		/* no flags in the record: the socket's accumulated ones could read as a SYN-ACK */
-		err = create_flow(&flow->key, &fresh, 0,
-				  fresh.initiator == OWS_DIR_TX ? &fresh.tx : &fresh.rx,
+		err = create_flow(&key, &fresh, 0, fresh.initiator == OWS_DIR_TX ? &fresh.tx : &fresh.rx,
 				  bpf_sk_storage_get(&ows_socket_owners, sk, 0, 0), last_seen);
 		if (!err)
 			return; /* stored, with the counts */
-		stats = err == -OWS_EEXIST ? bpf_map_lookup_elem(&ows_flows, &flow->key) : NULL;
+		stats = err == -OWS_EEXIST ? bpf_map_lookup_elem(&ows_flows, &key) : NULL;
 		if (!stats) {
-			add_counters(&flow->pending.tx, &fresh.tx);
-			add_counters(&flow->pending.rx, &fresh.rx);
+			give_back(flow, OWS_DIR_TX, tx, tx_payload);
+			give_back(flow, OWS_DIR_RX, rx, rx_payload);
 			return;
 		}
 	}
@@ -165,10 +231,34 @@ static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk
 	add_counters(&stats->rx, &fresh.rx);
 	if (last_seen > stats->last_seen_ns)
 		stats->last_seen_ns = last_seen;
-	if ((stats->tx_tcp_flags | flow->pending.tx_tcp_flags) != stats->tx_tcp_flags)
-		stats->tx_tcp_flags |= flow->pending.tx_tcp_flags;
-	if ((stats->rx_tcp_flags | flow->pending.rx_tcp_flags) != stats->rx_tcp_flags)
-		stats->rx_tcp_flags |= flow->pending.rx_tcp_flags;
+	if ((stats->tx_tcp_flags | flow->tcp_flags[OWS_DIR_TX]) != stats->tx_tcp_flags)
+		stats->tx_tcp_flags |= flow->tcp_flags[OWS_DIR_TX];
+	if ((stats->rx_tcp_flags | flow->tcp_flags[OWS_DIR_RX]) != stats->rx_tcp_flags)
+		stats->rx_tcp_flags |= flow->tcp_flags[OWS_DIR_RX];
+}
+
+/* counts a packet of the socket's flow: one atomic add, two for TCP payload */
+static __always_inline void add_socket_packet(struct socket_flow *flow, struct bpf_sock *sk,
+					      const struct packet_info *info, __u32 packets,
+					      __u32 ip_bytes, __u8 direction, __u64 now)
+{
+	__u8 side = direction & 1;
+	__u64 before = __sync_fetch_and_add(&flow->counts[side],
+					    ((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);
+
+	if (info->protocol == IPPROTO_TCP) {
+		__u32 payload = new_sequence_bytes(&flow->next_seq[side], &flow->seq_known, info, direction);
+
+		if (payload)
+			__sync_fetch_and_add(&flow->payload[side], payload);
+	}
+	flow->last_seen_ns = now;
+	/* flags change a few times per flow: write only then */
+	if ((flow->tcp_flags[side] | info->tcp_flags) != flow->tcp_flags[side])
+		flow->tcp_flags[side] |= info->tcp_flags;
+	if ((before >> SOCKET_PACKET_SHIFT) >= SOCKET_PACKETS_FLUSH ||
+	    (before & SOCKET_BYTES_MASK) >= SOCKET_BYTES_FLUSH)
+		flush_socket_flow(flow, sk);
 }
 
 #endif /* OWS_SOCKET_FLOWS_BPF_H */

@@ -7,8 +7,8 @@ for each variant, each the real program with one stage cut or changed:
   gate         returns after the isolation gate
   parse        returns after parsing the headers (and reading the clock)
   storage      returns after the socket storage look-up
-  plain_adds   the counters added without atomics (not exact: two CPUs can
-               send on one socket at once; measured to price the atomics)
+  plain_adds   the socket's counts added without atomics (not exact: two
+               CPUs can send on one socket at once; measured to price them)
   map_path     the socket storage never used: every packet builds the
                5-tuple key, reads the cgroup id and looks the flow up in the
                LRU hash (the design before socket storage)
@@ -23,15 +23,11 @@ PROGRAM = "onewaysensor.bpf.c"
 GATE = "\tif (isolated(skb, direction))\n\t\treturn 0;\n"
 SOCKET = "\tsk = full_socket(skb);\n"
 STORAGE = "\t\tflow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);\n"
-ADDS = ("\t__sync_fetch_and_add(&counters->packets, packets);\n"
-        "\t__sync_fetch_and_add(&counters->ip_bytes, ip_bytes);\n"
-        "\tif (payload)\n"
-        "\t\t__sync_fetch_and_add(&counters->payload_bytes, payload);\n")
-PLAIN_ADDS = (ADDS.replace("__sync_fetch_and_add(&counters->packets, packets)", "counters->packets += packets")
-              .replace("__sync_fetch_and_add(&counters->ip_bytes, ip_bytes)", "counters->ip_bytes += ip_bytes")
-              .replace("__sync_fetch_and_add(&counters->payload_bytes, payload)",
-                       "counters->payload_bytes += payload"))
-
+ADD = ("\t__u64 before = __sync_fetch_and_add(&flow->counts[side],\n"
+       "\t\t\t\t\t    ((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
+PLAIN_ADD = ("\t__u64 before = flow->counts[side];\n"
+             "\tflow->counts[side] = before + (((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
+PAYLOAD = "\t\t\t__sync_fetch_and_add(&flow->payload[side], payload);\n"
 
 
 def keep(value, indent="\t"):
@@ -47,7 +43,8 @@ VARIANTS = {
     "gate": [(PROGRAM, GATE, GATE + "\treturn 1;\n")],
     "parse": [(PROGRAM, SOCKET, keep("info.payload_bytes") + SOCKET)],
     "storage": [(PROGRAM, STORAGE, STORAGE + keep("flow", indent="\t\t"))],
-    "plain_adds": [("flows.bpf.h", ADDS, PLAIN_ADDS)],
+    "plain_adds": [("socket_flows.bpf.h", ADD, PLAIN_ADD),
+                   ("socket_flows.bpf.h", PAYLOAD, "\t\t\tflow->payload[side] += payload;\n")],
     "map_path": [(PROGRAM, SOCKET, "\tsk = NULL;\n")],
 }
 

@@ -140,8 +140,11 @@ int ows_sock_release(struct bpf_sock *sk)
 
 	if (!flow)
 		return 1;
-	/* first, so that a packet from now on goes to the map, not to counts flushed below */
-	flow->released = 1;
+	/*
+	 * first, so that a packet from now on goes to the map, and one already
+	 * counting in the socket sees it after its add and moves its count itself
+	 */
+	*(volatile __u8 *)&flow->released = 1;
 	flush_socket_flow(flow, sk);
 	return 1;
 }

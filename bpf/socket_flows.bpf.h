@@ -256,8 +256,15 @@ static __always_inline void add_socket_packet(struct socket_flow *flow, struct b
 	/* flags change a few times per flow: write only then */
 	if ((flow->tcp_flags[side] | info->tcp_flags) != flow->tcp_flags[side])
 		flow->tcp_flags[side] |= info->tcp_flags;
+	/*
+	 * released again, after the add: a close on another CPU sets it before
+	 * its flush, and the atomic add orders this read after that flush's
+	 * exchange if the add came later, so a count added after the close's
+	 * flush is moved here, not left in a socket about to be freed
+	 */
 	if ((before >> SOCKET_PACKET_SHIFT) >= SOCKET_PACKETS_FLUSH ||
-	    (before & SOCKET_BYTES_MASK) >= SOCKET_BYTES_FLUSH)
+	    (before & SOCKET_BYTES_MASK) >= SOCKET_BYTES_FLUSH ||
+	    *(volatile __u8 *)&flow->released)
 		flush_socket_flow(flow, sk);
 }
 

@@ -66,8 +66,11 @@ fi
 # tiered compilation starts counting calls at once instead of after 100 ms with
 # no new method compiled: the figures are for the optimized steady state either
 # way, but with the default the full-drain process (idle between reps) stayed on
-# unoptimized code for 50 to 100 reps, and the live one took seconds to leave it
-tiering=(DOTNET_TC_CallCountingDelayMs=0)
+# unoptimized code for 50 to 100 reps, and the live one took seconds to leave it.
+# The host's and the bench's runtime configuration set the same; the variable
+# covers another build (cs@PATH). TIERING overrides it, to measure the
+# runtime's default: TIERING=DOTNET_TC_CallCountingDelayMs=100
+tiering=(${TIERING:-DOTNET_TC_CallCountingDelayMs=0})
 
 work=$(mktemp -d)
 consumer_pid=

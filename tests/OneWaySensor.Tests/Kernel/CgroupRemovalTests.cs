@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -63,6 +63,4 @@ public sealed class CgroupRemovalTests
         Assert.Equal(sent.SentBytes, SensorOutput.Sum(summaries, "tx_payload_bytes"));
         Assert.All(summaries, summary => Assert.Equal(cgroup.RelativePath, summary.GetProperty("cgroup").GetProperty("path").GetString()));
     }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
@@ -33,7 +32,7 @@ public sealed class ContainerAttributionTests
         // the ADS's own shape: a published port, and a sink in the same network namespace that never answers
         string appId = docker.RunDetached(app, ["-p", "127.0.0.1:19999:80"], "sleep", "60");
         docker.RunDetached(sink, ["--network", $"container:{app}"], "sh", "-c", "while true; do nc -l -p 8080 >/dev/null; done");
-        ContainerEngine.Expect(
+        ProcessRunner.Expect(
             docker.Run(["exec", app, "sh", "-c", "i=0; while [ $i -lt 3 ]; do timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/beacon; sleep 1; i=$((i+1)); done"]),
             "docker exec");
 

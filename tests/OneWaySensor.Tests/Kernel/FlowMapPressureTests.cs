@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Configuration;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -117,6 +117,4 @@ public sealed class FlowMapPressureTests
     }
 
     private static double Evicted(JsonElement metrics) => SensorOutput.Labeled(metrics, "kernel_records_lost_total", "flows_evicted");
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

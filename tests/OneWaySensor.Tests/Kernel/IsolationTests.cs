@@ -262,7 +262,7 @@ public sealed class IsolationTests
         {
             sensor.WaitForLog("sensor ready", TimeSpan.FromSeconds(30));
             id = docker.RunDetached(name, [], "sh", "-c", "echo up > /tmp/index.html && exec httpd -f -p 127.0.0.1:8080 -h /tmp");
-            ContainerEngine.Expect(FetchInside(docker, name, attempts: 20), "a request inside the container before isolation");
+            ProcessRunner.Expect(FetchInside(docker, name, attempts: 20), "a request inside the container before isolation");
 
             JsonElement isolate = Succeeds(Cli("isolate", name));
             JsonElement container = isolate.GetProperty("container");
@@ -275,7 +275,7 @@ public sealed class IsolationTests
             JsonElement release = Succeeds(Cli("release", id[..12]));
             Assert.Equal(id, release.GetProperty("container").GetProperty("id").GetString());
             Assert.True(release.GetProperty("dropped_packets").GetProperty("egress").GetUInt64() >= 1);
-            ContainerEngine.Expect(FetchInside(docker, name), "a request inside the container after release");
+            ProcessRunner.Expect(FetchInside(docker, name), "a request inside the container after release");
             Assert.Equal(0, sensor.Terminate(TimeSpan.FromSeconds(20)));
         }
         finally

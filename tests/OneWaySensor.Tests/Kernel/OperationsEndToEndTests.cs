@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -153,6 +154,4 @@ public sealed class OperationsEndToEndTests : IDisposable
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -24,14 +24,14 @@ public sealed class PcapContainerTests
         string sink = docker.Name("pcap-sink");
         docker.RunDetached(sink, [], "sh", "-c", "while true; do nc -l -p 8080 >/dev/null; done");
         string appId = docker.RunDetached(app, [], "sleep", "60");
-        string sinkAddress = ContainerEngine.Expect(docker.Run(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", sink]), "docker inspect").Stdout.Trim();
+        string sinkAddress = ProcessRunner.Expect(docker.Run(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", sink]), "docker inspect").Stdout.Trim();
         Assert.False(string.IsNullOrEmpty(sinkAddress), "the sink has a bridge address");
 
         using var sensor = SensorProcess.Start("run", "--source", "pcap", "--interface", "docker0", "--engine-socket", "/var/run/docker.sock", "--window", Text(WindowSeconds), "--poll-interval", "200", "--set", "Sensor:FlowSummarySeconds=1");
         sensor.WaitForLog("sensor ready: pcap source capturing on docker0", TimeSpan.FromSeconds(30));
 
         // requests the sink reads and never answers, to a container the test made: one-way
-        ContainerEngine.Expect(
+        ProcessRunner.Expect(
             docker.Run(["exec", app, "sh", "-c", $"i=0; while [ $i -lt 4 ]; do timeout 1 wget -q -O /dev/null http://{sinkAddress}:8080/beacon; sleep 1; i=$((i+1)); done"]),
             "docker exec");
         sensor.WaitUntil(() => Alerts(sensor).Count > 0, TimeSpan.FromSeconds(WindowSeconds + 20), "a one-way alert through pcap");
@@ -56,6 +56,4 @@ public sealed class PcapContainerTests
     private static List<JsonElement> Alerts(SensorProcess sensor) =>
         [.. sensor.Stdout.Select(line => JsonDocument.Parse(line).RootElement)
             .Where(record => record.GetProperty("kind").GetString() == "alert" && record.GetProperty("rule").GetString() == "one_way_flow")];
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -44,6 +44,4 @@ public sealed class PcapLiveTests
         [.. sensor.Stdout.Select(line => JsonDocument.Parse(line).RootElement).Where(record => record.GetProperty("kind").GetString() == "alert")];
 
     private static int LocalPort(JsonElement alert) => alert.GetProperty("flow").GetProperty("local_port").GetInt32();
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

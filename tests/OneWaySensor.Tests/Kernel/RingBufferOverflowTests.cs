@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -48,6 +48,4 @@ public sealed class RingBufferOverflowTests
     }
 
     private static double RingFull(JsonElement metrics) => SensorOutput.Labeled(metrics, "kernel_records_lost_total", "ring_buffer_full");
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using OneWaySensor.Linux;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -126,6 +126,4 @@ public sealed class SensorEndToEndTests
             .Where(line => line.GetProperty("kind").GetString() == "alert")
             .Where(alert => alert.GetProperty("cgroup").GetProperty("id").GetUInt64() == cgroupId)
             .ToList();
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -6,6 +6,7 @@ using OneWaySensor.Configuration;
 using OneWaySensor.Flows;
 using OneWaySensor.Linux;
 using OneWaySensor.Tests.Support;
+using static OneWaySensor.Tests.Support.InvariantText;
 
 namespace OneWaySensor.Tests.Kernel;
 
@@ -192,12 +193,8 @@ public sealed class SocketFlowTests
         return frame;
     }
 
-    private static string Run(string program, params string[] arguments)
-    {
-        ProcessResult result = ProcessRunner.Run(program, arguments);
-        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {result.Stderr}");
-        return result.Stdout;
-    }
+    private static string Run(string program, params string[] arguments) =>
+        ProcessRunner.Expect(ProcessRunner.Run(program, arguments), $"{program} {string.Join(' ', arguments)}").Stdout;
 
     private static void Prepare()
     {
@@ -226,6 +223,4 @@ public sealed class SocketFlowTests
 
         return int.Parse(File.ReadAllText(portFile), CultureInfo.InvariantCulture);
     }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

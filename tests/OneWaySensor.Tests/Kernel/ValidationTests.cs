@@ -67,7 +67,7 @@ public sealed class ValidationTests
 
         docker.RunDetached(app, ["-p", "127.0.0.1::80"], "sleep", "60");
         docker.RunDetached(sink, ["--network", $"container:{app}"], "sh", "-c", "while true; do nc -l -p 8080 >/dev/null; done");
-        ContainerEngine.Expect(docker.Run(["exec", app, "sh", "-c", "i=0; while [ $i -lt 4 ]; do timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/beacon; sleep 1; i=$((i+1)); done"]), "docker exec");
+        ProcessRunner.Expect(docker.Run(["exec", app, "sh", "-c", "i=0; while [ $i -lt 4 ]; do timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/beacon; sleep 1; i=$((i+1)); done"]), "docker exec");
 
         Thread.Sleep(TimeSpan.FromSeconds(5)); // past the window
         Assert.Empty(AlertsNaming(sensor, app, sink));
@@ -89,7 +89,7 @@ public sealed class ValidationTests
         docker.RunDetached(sink, ["--network", $"container:{app}"], "sh", "-c", "while true; do nc -l -p 8080 >/dev/null; done");
         try
         {
-            ContainerEngine.Expect(docker.Run(["exec", app, "sh", "-c", "timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/once; true"]), "docker exec");
+            ProcessRunner.Expect(docker.Run(["exec", app, "sh", "-c", "timeout 1 wget -q -O /dev/null http://127.0.0.1:8080/once; true"]), "docker exec");
 
             sensor.WaitUntil(
                 () => AlertsNaming(sensor, app).Any(alert => alert.GetProperty("evidence").TryGetProperty("auto_isolated", out JsonElement isolated) && isolated.GetBoolean()),

@@ -129,8 +129,8 @@ internal sealed class PrivateDockerDaemon : IDisposable
     private void CreateBridge()
     {
         int block = Random.Shared.Next(1, 254);
-        ContainerEngine.Expect(ProcessRunner.Run("ip", ["link", "add", bridge, "type", "bridge"]), "ip link add");
-        ContainerEngine.Expect(ProcessRunner.Run("ip", ["addr", "add", $"169.254.{block}.1/30", "dev", bridge]), "ip addr add");
+        ProcessRunner.Expect(ProcessRunner.Run("ip", ["link", "add", bridge, "type", "bridge"]), "ip link add");
+        ProcessRunner.Expect(ProcessRunner.Run("ip", ["addr", "add", $"169.254.{block}.1/30", "dev", bridge]), "ip addr add");
     }
 
     /// <summary>The containers of a daemon that would not come back: their processes by cgroup, then their shims.</summary>

@@ -7,6 +7,13 @@ internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs a program to completion with a time limit; a program that overruns is killed and the test fails.</summary>
 internal static class ProcessRunner
 {
+    /// <summary>The result, after failing the test unless the program exited 0; what names it in the failure.</summary>
+    public static ProcessResult Expect(ProcessResult result, string what)
+    {
+        Assert.True(result.ExitCode == 0, $"{what} failed ({result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}): {result.Stderr}");
+        return result;
+    }
+
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)

@@ -41,14 +41,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-arch=$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-build() { clang -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$arch -Iout/obj -I"$(dirname "$1")" -c "$1" -o "$2"; }
-all_variants=$(python3 bench/kernel/ablate.py . "$work")
+source bench/kernel/programs.sh
+all_variants=$(build_programs "$work")
 variants=${*:-$all_variants}
-for variant in $variants; do
-	build "$work/$variant/onewaysensor.bpf.c" "$work/$variant.bpf.o"
-done
-build bench/kernel/references.bpf.c "$work/references.bpf.o"
 
 mkdir -p "$pins"
 sysctl -q kernel.bpf_stats_enabled=1
@@ -84,7 +79,6 @@ for round in $(seq "$rounds"); do
 	echo "round $round of $rounds done" >&2
 done
 
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%d %d %d", a[int((NR+1)/2)], a[1], a[NR]}'; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
 echo "$rounds rounds of ${seconds} s of 64-byte UDP over loopback; ns per invocation (bpf_stats), median (min-max); above empty = median minus the empty program's"
 printf '%-8s %-11s %14s %12s\n' hook program "ns" "above empty"

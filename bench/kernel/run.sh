@@ -27,15 +27,12 @@ done
 cleanup() { rm -rf "$pins" "$work"; }
 trap cleanup EXIT
 
-arch=$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-build() { clang -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$arch -Iout/obj -I"$(dirname "$1")" -c "$1" -o "$2"; }
+source bench/kernel/programs.sh
 mkdir -p "$pins"
-variants=$(python3 bench/kernel/ablate.py . "$work")
+variants=$(build_programs "$work")
 for variant in $variants; do
-	build "$work/$variant/onewaysensor.bpf.c" "$work/$variant.bpf.o"
 	bpftool prog loadall "$work/$variant.bpf.o" "$pins/$variant"
 done
-build bench/kernel/references.bpf.c "$work/references.bpf.o"
 bpftool prog loadall "$work/references.bpf.o" "$pins/references"
 python3 bench/kernel/packets.py "$work"
 
@@ -58,7 +55,6 @@ for round in $(seq "$rounds"); do
 	echo "round $round of $rounds done" >&2
 done
 
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%d %d %d", a[int((NR+1)/2)], a[1], a[NR]}'; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
 echo "$rounds rounds, $repeat runs per figure; ns per invocation, median (min-max); above empty = median minus the empty program's"
 printf '%-7s %-8s %-11s %14s %12s\n' packet hook program "ns" "above empty"

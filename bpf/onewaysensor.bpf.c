@@ -17,6 +17,7 @@
 #include "packet.bpf.h"
 #include "flows.bpf.h"
 #include "socket_flows.bpf.h"
+#include "in_place.bpf.h"
 #include "isolation.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -47,9 +48,25 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	 */
 	if (isolated(skb, direction))
 		return 0;
+	/*
+	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
+	 * with its own headers: count them as the wire carries them
+	 */
+	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	sk = full_socket(skb);
+	if (sk) {
+		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
+		if (flow && count_in_place(skb, flow, sk, packets, direction))
+			return 1;
+	}
 	result = parse_packet(skb, &info);
 	if (result != PACKET_OK) {
 		counter_inc(result == PACKET_FRAGMENT ? OWS_COUNTER_FRAGMENTS : OWS_COUNTER_UNPARSED);
+		return 1;
+	}
+	ip_bytes = skb->len + (packets - 1) * info.header_bytes;
+	if (flow && socket_flow_matches(flow, &info, direction)) {
+		add_socket_packet(flow, sk, &info, packets, ip_bytes, direction);
 		return 1;
 	}
 	/*
@@ -58,21 +75,6 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	 * about 70 ns per packet, a third of the whole program
 	 */
 	now = bpf_ktime_get_coarse_ns();
-	/*
-	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
-	 * with its own headers: count them as the wire carries them
-	 */
-	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	ip_bytes = skb->len + (packets - 1) * info.header_bytes;
-
-	sk = full_socket(skb);
-	if (sk) {
-		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
-		if (flow && socket_flow_matches(flow, &info, direction)) {
-			add_socket_packet(flow, sk, &info, packets, ip_bytes, direction, now);
-			return 1;
-		}
-	}
 	build_key(&key, &info, direction);
 	/* the socket's cgroup, as the packet hooks ran for it */
 	key.cgroup_id = bpf_skb_cgroup_id(skb);

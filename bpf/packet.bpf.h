@@ -32,7 +32,7 @@ struct packet_info {
 	__u8 ip_version;
 	__u8 protocol;
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 plain_ip;      /* IPv4 without options, or IPv6 without extension headers */
 	__u32 payload_bytes;
 	__u32 tcp_seq;
 	__u32 header_bytes; /* IP and L4 headers: what each segment of a GSO packet repeats */
@@ -127,6 +127,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 skb_len,
 		return PACKET_UNPARSED;
 	info->ip_version = 4;
 	info->protocol = ip->protocol;
+	info->plain_ip = header_length == sizeof(*ip);
 	__builtin_memcpy(info->src, &ip->saddr, 4);
 	__builtin_memcpy(info->dst, &ip->daddr, 4);
 	if (bpf_ntohs(ip->frag_off) & OWS_IP_OFFSET)
@@ -181,6 +182,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 skb_len,
 		l4_length -= ext_length;
 	}
 	info->protocol = next;
+	info->plain_ip = offset == sizeof(*ip);
 	return parse_l4(data, data_end, offset, l4_length, info);
 }
 

@@ -48,14 +48,14 @@ struct socket_flow {
 	__u8 initiator;    /* the flow's, for an entry a flush has to create again */
 	__u8 tcp_flags[2]; /* ORed since the socket's first packet (ORing into the map is idempotent) */
 	__u16 header_bytes; /* UDP, ICMP: IP and L4 header bytes of every packet counted here */
-	__u16 local_port;
-	__u16 remote_port;
+	__be16 ports[2];   /* local, remote: in wire order, as the headers carry them */
 	__u8 ip_version;
 	__u8 protocol;
-	__u8 pad[2];
+	__u8 in_place;     /* its packets can be recognised from their raw headers (bpf/in_place.bpf.h) */
+	__u8 pad;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
-	__u64 last_seen_ns;
+	__u64 last_seen_jiffies; /* the packet path's clock: see seen_at() */
 	/* second: the counts, since the last flush */
 	__u64 counts[2];   /* packets << SOCKET_PACKET_SHIFT | IP bytes */
 	__u64 payload[2];  /* TCP: new sequence space; derived for the others */
@@ -97,9 +97,10 @@ static __always_inline int socket_flow_matches(const struct socket_flow *flow,
 	if (info->protocol != IPPROTO_TCP && info->header_bytes != flow->header_bytes)
 		return 0;
 	if (direction == OWS_DIR_TX)
-		return flow->local_port == info->src_port && flow->remote_port == info->dst_port &&
+		return flow->ports[0] == bpf_htons(info->src_port) &&
+		       flow->ports[1] == bpf_htons(info->dst_port) &&
 		       same_16(flow->local_addr, info->src) && same_16(flow->remote_addr, info->dst);
-	return flow->local_port == info->dst_port && flow->remote_port == info->src_port &&
+	return flow->ports[0] == bpf_htons(info->dst_port) && flow->ports[1] == bpf_htons(info->src_port) &&
 	       same_16(flow->local_addr, info->dst) && same_16(flow->remote_addr, info->src);
 }
 
@@ -108,8 +109,8 @@ static __always_inline void socket_flow_key(const struct socket_flow *flow, stru
 	key->cgroup_id = flow->cgroup_id;
 	key->ip_version = flow->ip_version;
 	key->protocol = flow->protocol;
-	key->local_port = flow->local_port;
-	key->remote_port = flow->remote_port;
+	key->local_port = bpf_ntohs(flow->ports[0]);
+	key->remote_port = bpf_ntohs(flow->ports[1]);
 	key->pad = 0;
 	__builtin_memcpy(key->local_addr, flow->local_addr, 16);
 	__builtin_memcpy(key->remote_addr, flow->remote_addr, 16);
@@ -130,8 +131,8 @@ static __always_inline void start_socket_flow(struct bpf_sock *sk, const struct 
 	if (!flow || flow->ready)
 		return;
 	flow->cgroup_id = key->cgroup_id;
-	flow->local_port = key->local_port;
-	flow->remote_port = key->remote_port;
+	flow->ports[0] = bpf_htons(key->local_port);
+	flow->ports[1] = bpf_htons(key->remote_port);
 	__builtin_memcpy(flow->local_addr, key->local_addr, 16);
 	__builtin_memcpy(flow->remote_addr, key->remote_addr, 16);
 	flow->header_bytes = info->header_bytes;
@@ -139,9 +140,36 @@ static __always_inline void start_socket_flow(struct bpf_sock *sk, const struct 
 	new_sequence_bytes(&flow->next_seq[direction & 1], &flow->seq_known, info, direction);
 	flow->ip_version = key->ip_version;
 	flow->protocol = key->protocol;
+	/* ICMP's "ports" are the echo identifier, deeper in its header: parsed */
+	flow->in_place = info->plain_ip &&
+			 (info->protocol == IPPROTO_TCP || info->protocol == IPPROTO_UDP);
 	/* the flow before the flag, as the packet path reads them */
 	asm volatile("" ::: "memory");
 	flow->ready = 1;
+}
+
+/* the kernel's tick rate (libbpf reads it from the kernel's config); 0 when unknown */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+/*
+ * A socket's last packet time, stamped in jiffies and read here on the
+ * monotonic clock the flow map uses. The packet path reads jiffies because
+ * the verifier inlines bpf_jiffies64() into a load, where a clock helper
+ * call cost 10 to 20 ns a packet (bench/RESULTS.md); both tick together, so
+ * the stamp is as precise as the coarse clock the map path reads (one
+ * tick). Without the tick rate, the flush's own time stands in.
+ */
+static __always_inline __u64 seen_at(__u64 jiffies)
+{
+	__u64 now_ns = bpf_ktime_get_ns(), now_jiffies = bpf_jiffies64();
+	__u64 tick_ns;
+
+	if (!CONFIG_HZ || jiffies > now_jiffies)
+		return now_ns;
+	tick_ns = 1000000000ULL / CONFIG_HZ;
+	if ((now_jiffies - jiffies) * tick_ns > now_ns)
+		return now_ns;
+	return now_ns - (now_jiffies - jiffies) * tick_ns;
 }
 
 static __always_inline __u64 take(__u64 *count)
@@ -198,7 +226,7 @@ static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk
 		return;
 	unpack(&fresh.tx, flow, tx, tx_payload);
 	unpack(&fresh.rx, flow, rx, rx_payload);
-	last_seen = flow->last_seen_ns;
+	last_seen = seen_at(flow->last_seen_jiffies);
 	socket_flow_key(flow, &key);
 	stats = bpf_map_lookup_elem(&ows_flows, &key);
 	if (!stats) {
@@ -240,7 +268,7 @@ static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk
 /* counts a packet of the socket's flow: one atomic add, two for TCP payload */
 static __always_inline void add_socket_packet(struct socket_flow *flow, struct bpf_sock *sk,
 					      const struct packet_info *info, __u32 packets,
-					      __u32 ip_bytes, __u8 direction, __u64 now)
+					      __u32 ip_bytes, __u8 direction)
 {
 	__u8 side = direction & 1;
 	__u64 before = __sync_fetch_and_add(&flow->counts[side],
@@ -252,7 +280,7 @@ static __always_inline void add_socket_packet(struct socket_flow *flow, struct b
 		if (payload)
 			__sync_fetch_and_add(&flow->payload[side], payload);
 	}
-	flow->last_seen_ns = now;
+	flow->last_seen_jiffies = bpf_jiffies64();
 	/* flags change a few times per flow: write only then */
 	if ((flow->tcp_flags[side] | info->tcp_flags) != flow->tcp_flags[side])
 		flow->tcp_flags[side] |= info->tcp_flags;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -54,8 +55,27 @@ static int negative_errno(int fallback)
 	return errno ? -errno : -fallback;
 }
 
+/*
+ * The program reads the kernel's tick rate (CONFIG_HZ) to time a socket's
+ * packets (bpf/socket_flows.bpf.h). libbpf finds it in the kernel's config
+ * at the paths below, and fails the whole load when neither exists, even
+ * for a weak extern: then it is given as unknown (0), and the program times
+ * those packets by the poll that moves their counts.
+ */
+static const char *kernel_config_fallback(void)
+{
+	struct utsname uts;
+	char path[PATH_MAX];
+
+	if (uname(&uts) == 0 && snprintf(path, sizeof(path), "/boot/config-%s", uts.release) < (int)sizeof(path) &&
+	    access(path, R_OK) == 0)
+		return NULL;
+	return access("/proc/config.gz", R_OK) == 0 ? NULL : "CONFIG_HZ=0\n";
+}
+
 int ows_open(const struct ows_options *options, struct ows_sensor **out)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_options);
 	struct ows_sensor *sensor;
 	int err;
 
@@ -74,7 +94,8 @@ int ows_open(const struct ows_options *options, struct ows_sensor **out)
 		err = sensor->cpus ? sensor->cpus : -EINVAL;
 		goto cleanup;
 	}
-	sensor->skel = onewaysensor_bpf__open();
+	open_options.kconfig = kernel_config_fallback();
+	sensor->skel = onewaysensor_bpf__open_opts(&open_options);
 	if (!sensor->skel) {
 		err = negative_errno(EINVAL);
 		goto cleanup;

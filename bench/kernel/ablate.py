@@ -5,8 +5,9 @@ Usage: ablate.py SRC_DIR OUT_DIR. Copies bpf/ from SRC_DIR into OUT_DIR/NAME/
 for each variant, each the real program with one stage cut or changed:
   full         unchanged: the packet counted in its socket's storage
   gate         returns after the isolation gate
-  parse        returns after parsing the headers (and reading the clock)
   storage      returns after the socket storage look-up
+  parse_all    every packet parsed before it is matched to its socket's
+               flow: no in-place match (the design before bpf/in_place.bpf.h)
   plain_adds   the socket's counts added without atomics (not exact: two
                CPUs can send on one socket at once; measured to price them)
   map_path     the socket storage never used: every packet builds the
@@ -22,6 +23,7 @@ import sys
 PROGRAM = "onewaysensor.bpf.c"
 GATE = "\tif (isolated(skb, direction))\n\t\treturn 0;\n"
 SOCKET = "\tsk = full_socket(skb);\n"
+IN_PLACE = "flow && count_in_place(skb, flow, sk, packets, direction)"
 STORAGE = "\t\tflow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);\n"
 ADD = ("\t__u64 before = __sync_fetch_and_add(&flow->counts[side],\n"
        "\t\t\t\t\t    ((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
@@ -41,8 +43,8 @@ def keep(value, indent="\t"):
 VARIANTS = {
     "full": [],
     "gate": [(PROGRAM, GATE, GATE + "\treturn 1;\n")],
-    "parse": [(PROGRAM, SOCKET, keep("info.payload_bytes") + SOCKET)],
     "storage": [(PROGRAM, STORAGE, STORAGE + keep("flow", indent="\t\t"))],
+    "parse_all": [(PROGRAM, IN_PLACE, "0")],
     "plain_adds": [("socket_flows.bpf.h", ADD, PLAIN_ADD),
                    ("socket_flows.bpf.h", PAYLOAD, "\t\t\tflow->payload[side] += payload;\n")],
     "map_path": [(PROGRAM, SOCKET, "\tsk = NULL;\n")],

@@ -6,11 +6,13 @@
  * read has a timeout. On success it prints one line:
  *   pid=N local_port=N sent_bytes=N received_bytes=N sent_packets=N received_packets=N
  *
- * Modes (GAP_MS, optional, paces the sends so a flow stays active a while):
- *   udp-send  ADDR PORT COUNT SIZE [GAP_MS]  send COUNT datagrams, read nothing
- *   udp-echo  ADDR PORT COUNT SIZE [GAP_MS]  send COUNT datagrams, read each echo
- *   tcp-send  ADDR PORT COUNT SIZE [GAP_MS]  write COUNT chunks, read nothing back
- *   tcp-echo  ADDR PORT COUNT SIZE [GAP_MS]  write COUNT chunks, read each echo
+ * Modes (GAP_MS, optional, paces the sends so a flow stays active a while;
+ * HOLD_MS, optional, keeps the socket open and idle that long after the
+ * last send, before it closes):
+ *   udp-send  ADDR PORT COUNT SIZE [GAP_MS [HOLD_MS]]  send COUNT datagrams, read nothing
+ *   udp-echo  ADDR PORT COUNT SIZE [GAP_MS [HOLD_MS]]  send COUNT datagrams, read each echo
+ *   tcp-send  ADDR PORT COUNT SIZE [GAP_MS [HOLD_MS]]  write COUNT chunks, read nothing back
+ *   tcp-echo  ADDR PORT COUNT SIZE [GAP_MS [HOLD_MS]]  write COUNT chunks, read each echo
  *   icmp-echo ADDR COUNT SIZE                COUNT echo requests (raw socket, root), read each reply
  *   udp-fan   ADDR PORT FLOWS COUNT SIZE
  *             FLOWS UDP sockets open at once, each its own flow; each in turn
@@ -139,7 +141,7 @@ static void pause_ms(long ms)
 }
 
 static int run_stream(const struct target *target, int datagram, int echo, long count, long size,
-		      long gap_ms, struct totals *totals, int *port)
+		      long gap_ms, long hold_ms, struct totals *totals, int *port)
 {
 	static char buffer[MAX_SIZE];
 	int fd = open_socket(target, datagram ? SOCK_DGRAM : SOCK_STREAM, 0);
@@ -176,6 +178,7 @@ static int run_stream(const struct target *target, int datagram, int echo, long 
 		totals->received_bytes += (unsigned long long)size;
 		totals->received_packets++;
 	}
+	pause_ms(hold_ms);
 	if (!datagram) {
 		/* half-close, then wait for the peer to close: both FINs are on the wire */
 		shutdown(fd, SHUT_WR);
@@ -348,7 +351,7 @@ int main(int argc, char **argv)
 			return 2;
 		err = run_icmp(&target, bounded(argv[3], 1, MAX_COUNT, "COUNT"),
 			       bounded(argv[4], 0, MAX_SIZE, "SIZE"), &totals, &port);
-	} else if ((argc == 6 || argc == 7) &&
+	} else if (argc >= 6 && argc <= 8 &&
 		   (strcmp(mode, "udp-send") == 0 || strcmp(mode, "udp-echo") == 0 ||
 		    strcmp(mode, "tcp-send") == 0 || strcmp(mode, "tcp-echo") == 0)) {
 		if (parse_target(argv[2], (int)bounded(argv[3], 1, 65535, "PORT"), &target) < 0)
@@ -356,7 +359,8 @@ int main(int argc, char **argv)
 		err = run_stream(&target, mode[0] == 'u', strstr(mode, "echo") != NULL,
 				 bounded(argv[4], 1, MAX_COUNT, "COUNT"),
 				 bounded(argv[5], 1, MAX_SIZE, "SIZE"),
-				 argc == 7 ? bounded(argv[6], 0, MAX_GAP_MS, "GAP_MS") : 0, &totals, &port);
+				 argc >= 7 ? bounded(argv[6], 0, MAX_GAP_MS, "GAP_MS") : 0,
+				 argc == 8 ? bounded(argv[7], 0, MAX_GAP_MS, "HOLD_MS") : 0, &totals, &port);
 	} else if (argc == 7 && strcmp(mode, "udp-fan") == 0) {
 		if (parse_target(argv[2], (int)bounded(argv[3], 1, 65535, "PORT"), &target) < 0)
 			return 2;
@@ -364,7 +368,7 @@ int main(int argc, char **argv)
 		err = run_fan(&target, flows, bounded(argv[5], 1, MAX_COUNT, "COUNT"),
 			      bounded(argv[6], 1, MAX_SIZE, "SIZE"), &totals, &port);
 	} else {
-		fprintf(stderr, "usage: owsgen udp-send|udp-echo|tcp-send|tcp-echo ADDR PORT COUNT SIZE [GAP_MS]\n"
+		fprintf(stderr, "usage: owsgen udp-send|udp-echo|tcp-send|tcp-echo ADDR PORT COUNT SIZE [GAP_MS [HOLD_MS]]\n"
 				"       owsgen udp-fan ADDR PORT FLOWS COUNT SIZE\n"
 				"       owsgen icmp-echo ADDR COUNT SIZE\n");
 		return 2;

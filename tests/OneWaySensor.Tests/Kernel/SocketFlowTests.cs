@@ -19,7 +19,7 @@ namespace OneWaySensor.Tests.Kernel;
 /// socket and one in the map; a TCP server's handshake (seen on the
 /// listener and the request socket) and the accepted socket's packets add
 /// up to one exact flow; a socket whose counts near the room of their word
-/// moves them itself.
+/// moves them itself; the time of a socket's last packet survives the move.
 /// </summary>
 [Collection(KernelTestGroup.Name)]
 public sealed class SocketFlowTests
@@ -60,6 +60,35 @@ public sealed class SocketFlowTests
         FlowState final = Assert.IsType<FlowState>(SenderFlow(table, cgroup.Id, sink.Port));
         Assert.Equal(new FlowCounters(30, sent.SentBytes + (30 * 28), sent.SentBytes), final.Tx);
         sender.Dispose();
+    }
+
+    [SkippableFact]
+    public void A_sockets_last_packet_is_timed_when_it_was_sent_not_when_its_count_moved()
+    {
+        Prepare();
+        using var sink = LoopbackServer.Udp(IPAddress.Loopback, echo: false);
+        using var cgroup = TestCgroup.Create("socket-time");
+        var table = new FlowTable();
+        TrafficResult sent;
+
+        // no poll of its own during the test: the one at the stop moves the socket's counts, a second after its last packet
+        using (var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 60_000, FlowPinDirectory = string.Empty }, table))
+        {
+            source.Start(cgroup.Path);
+            // 10 datagrams 100 ms apart (the last at about 0.9 s), then the socket held open and idle for 3 s
+            using BackgroundProcess sender = cgroup.Start(RepoPaths.TrafficGenerator, "udp-send", "127.0.0.1", Text(sink.Port), "10", Text(Size), "100", "3000");
+            Thread.Sleep(2000);
+            Assert.False(sender.HasExited, "the sender still holds its socket open when the counts move");
+            source.Stop();
+            sent = TrafficResult.From(sender.Wait(TimeSpan.FromSeconds(20)));
+        }
+
+        FlowState flow = Assert.IsType<FlowState>(SenderFlow(table, cgroup.Id, sink.Port));
+        Assert.Equal(sent.SentPackets, flow.Tx.Packets);
+        // 9 gaps of at least 100 ms, less a tick or two (at most 10 ms each): the packet path stamps ticks, and the flush
+        // reads them on the flow map's clock. The flush's own time would add the second the socket sat idle
+        TimeSpan span = TimeSpan.FromTicks((flow.LastSeenUnixNs - flow.FirstSeenUnixNs) / 100);
+        Assert.InRange(span, TimeSpan.FromMilliseconds(900 - 20), TimeSpan.FromMilliseconds(900 + 400));
     }
 
     [SkippableTheory]

@@ -31,34 +31,21 @@ const enum ows_counter *unused_counter __attribute__((unused));
 const enum ows_direction *unused_direction __attribute__((unused));
 const enum ows_isolation_limit *unused_isolation_limit __attribute__((unused));
 
-static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
+/*
+ * The packet, parsed: counted in its socket's flow when it belongs there,
+ * else in the flow map, where a socket's first packet also gives the socket
+ * its flow. flow is the socket's storage, NULL when it has none (or sk is
+ * NULL, the packet has no full socket).
+ */
+static __always_inline int count_parsed(struct __sk_buff *skb, struct bpf_sock *sk, struct socket_flow *flow,
+					__u32 packets, __u8 direction)
 {
 	struct packet_info info = {};
 	struct ows_flow_key key = {};
-	struct socket_flow *flow = NULL;
-	struct bpf_sock *sk;
-	__u32 packets, ip_bytes;
+	__u32 ip_bytes;
 	__u64 now;
 	int result;
 
-	/*
-	 * isolated: drop, and count it in the deny set only. The flows keep what
-	 * crossed the hook: a dropped reply counted as received would make an
-	 * unanswered flow look answered
-	 */
-	if (isolated(skb, direction))
-		return 0;
-	/*
-	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
-	 * with its own headers: count them as the wire carries them
-	 */
-	packets = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	sk = full_socket(skb);
-	if (sk) {
-		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
-		if (flow && count_in_place(skb, flow, sk, packets, direction))
-			return 1;
-	}
 	result = parse_packet(skb, &info);
 	if (result != PACKET_OK) {
 		counter_inc(result == PACKET_FRAGMENT ? OWS_COUNTER_FRAGMENTS : OWS_COUNTER_UNPARSED);
@@ -82,6 +69,36 @@ static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
 	if (sk && !flow)
 		start_socket_flow(sk, &key, &info, direction);
 	return 1;
+}
+
+static __always_inline int count_packet(struct __sk_buff *skb, __u8 direction)
+{
+	struct socket_flow *flow = NULL;
+	struct bpf_sock *sk;
+	__u32 packets;
+
+	/*
+	 * isolated: drop, and count it in the deny set only. The flows keep what
+	 * crossed the hook: a dropped reply counted as received would make an
+	 * unanswered flow look answered
+	 */
+	if (isolated(skb, direction))
+		return 0;
+	/*
+	 * a GSO (egress) or GRO (ingress) packet is several on the wire, each
+	 * with its own headers: count them as the wire carries them. Read once:
+	 * each read of the field is three loads
+	 */
+	packets = skb->gso_segs;
+	if (packets < 1)
+		packets = 1;
+	sk = full_socket(skb);
+	if (sk) {
+		flow = bpf_sk_storage_get(&ows_socket_flows, sk, 0, 0);
+		if (flow && count_in_place(skb, flow, sk, packets, direction))
+			return 1;
+	}
+	return count_parsed(skb, sk, flow, packets, direction);
 }
 
 /* both return 1 (pass) for every packet but an isolated cgroup's (0, drop) */

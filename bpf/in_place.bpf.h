@@ -27,13 +27,6 @@ static __always_inline int same_addr4(const void *packet, const __u8 *flow)
 	return *(const __u32 *)packet == *(const __u32 *)flow;
 }
 
-static __always_inline int same_addr6(const void *packet, const __u8 *flow)
-{
-	const __u64 *x = packet, *y = (const __u64 *)flow;
-
-	return x[0] == y[0] && x[1] == y[1];
-}
-
 /*
  * The IP header of a packet of the socket's flow: gives the L4 length (the
  * IP payload), or -1 to decline. src and dst are the flow's addresses as
@@ -50,23 +43,16 @@ static __always_inline long plain_ip_length(struct __sk_buff *skb, void *data, v
 		    (ip->frag_off & bpf_htons(OWS_IP_OFFSET)) || !same_addr4(&ip->saddr, src) ||
 		    !same_addr4(&ip->daddr, dst))
 			return -1;
-		total = bpf_ntohs(ip->tot_len);
-		/* BIG TCP and GSO packets over 64 KiB leave tot_len 0 */
-		if (total == 0)
-			total = skb->len;
+		total = ipv4_total_length(ip, skb->len);
 		return total < OWS_L4_AT_V4 ? -1 : total - OWS_L4_AT_V4;
 	} else {
 		struct ipv6hdr *ip = data;
-		__u32 payload;
 
 		if ((void *)(ip + 1) > data_end || (*(__u8 *)ip >> 4) != 6 || ip->nexthdr != flow->protocol ||
-		    !same_addr6(&ip->saddr, src) || !same_addr6(&ip->daddr, dst))
+		    !same_16((const __u8 *)&ip->saddr, src) ||
+		    !same_16((const __u8 *)&ip->daddr, dst))
 			return -1;
-		payload = bpf_ntohs(ip->payload_len);
-		/* a jumbogram (BIG TCP) leaves payload_len 0 */
-		if (payload == 0 && skb->len > OWS_L4_AT_V6)
-			payload = skb->len - OWS_L4_AT_V6;
-		return payload;
+		return ipv6_payload_length(ip, skb->len);
 	}
 }
 

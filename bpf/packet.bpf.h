@@ -110,6 +110,24 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 offset,
 	}
 }
 
+/* an IPv4 packet's total length: BIG TCP and GSO packets over 64 KiB leave tot_len 0 */
+static __always_inline __u32 ipv4_total_length(const struct iphdr *ip, __u32 skb_len)
+{
+	__u32 total = bpf_ntohs(ip->tot_len);
+
+	return total ? total : skb_len;
+}
+
+/* an IPv6 packet's payload length: a jumbogram (BIG TCP) leaves payload_len 0 */
+static __always_inline __u32 ipv6_payload_length(const struct ipv6hdr *ip, __u32 skb_len)
+{
+	__u32 payload = bpf_ntohs(ip->payload_len);
+
+	if (payload == 0 && skb_len > sizeof(*ip))
+		payload = skb_len - sizeof(*ip);
+	return payload;
+}
+
 static __always_inline int parse_ipv4(void *data, void *data_end, __u32 skb_len,
 				      struct packet_info *info)
 {
@@ -119,10 +137,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 skb_len,
 	if ((void *)(ip + 1) > data_end)
 		return PACKET_UNPARSED;
 	header_length = ip->ihl * 4;
-	total_length = bpf_ntohs(ip->tot_len);
-	/* BIG TCP and GSO packets over 64 KiB leave tot_len 0 */
-	if (total_length == 0)
-		total_length = skb_len;
+	total_length = ipv4_total_length(ip, skb_len);
 	if (header_length < sizeof(*ip) || total_length < header_length)
 		return PACKET_UNPARSED;
 	info->ip_version = 4;
@@ -148,10 +163,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 skb_len,
 	info->ip_version = 6;
 	__builtin_memcpy(info->src, &ip->saddr, 16);
 	__builtin_memcpy(info->dst, &ip->daddr, 16);
-	l4_length = bpf_ntohs(ip->payload_len);
-	/* a jumbogram (BIG TCP) leaves payload_len 0 */
-	if (l4_length == 0 && skb_len > sizeof(*ip))
-		l4_length = skb_len - sizeof(*ip);
+	l4_length = ipv6_payload_length(ip, skb_len);
 	next = ip->nexthdr;
 
 	/* walk a bounded number of extension headers to the L4 header */

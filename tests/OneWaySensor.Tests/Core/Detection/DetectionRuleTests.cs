@@ -2,6 +2,7 @@ using System.Text.Json;
 using OneWaySensor.Alerts;
 using OneWaySensor.Containers;
 using OneWaySensor.Detection;
+using OneWaySensor.Flows;
 using static OneWaySensor.Tests.Core.Detection.DetectionHarness;
 
 namespace OneWaySensor.Tests.Core.Detection;
@@ -298,6 +299,34 @@ public sealed class DetectionRuleTests
         Assert.InRange((double)beacon.Evidence["interval_seconds"]!, 9, 11);
         Assert.True((double)beacon.Evidence["score"]! >= 0.8);
         Assert.True((int)beacon.Evidence["contacts"]! >= 6);
+    }
+
+    [Fact]
+    public void Connections_whose_readings_never_change_after_their_opening_record_are_still_contacts()
+    {
+        // each connection is known from its flow-open record, which arrives between two polls; no reading after it
+        // changes anything: a grouping that skipped unchanged flows would have to count the record as the change
+        var harness = new DetectionHarness();
+        var flows = new List<(FlowKey Key, long FirstSeen)>();
+        long time = Start;
+        for (int i = 0; i < 12; i++)
+        {
+            time += 10 * Second;
+            FlowKey key = Key(7, (ushort)(41000 + i), "198.51.100.79", 8443);
+            harness.Table.Open(new FlowOpening(key, FlowInitiator.Local, FirstPacketOutbound: true, new FlowCounters(4, 380, 180), 0x1b, time));
+            flows.Add((key, time));
+            harness.Poll(time + Second, () =>
+            {
+                foreach ((FlowKey known, long firstSeen) in flows)
+                {
+                    harness.Flow(known, 180, 0, firstSeen, rxFlags: 0);
+                }
+            });
+        }
+
+        Alert beacon = harness.Alerts.First(alert => alert.Rule == RuleIds.Beacon);
+        Assert.True((int)beacon.Evidence["contacts"]! >= 6);
+        Assert.InRange((double)beacon.Evidence["interval_seconds"]!, 9, 11);
     }
 
     [Fact]

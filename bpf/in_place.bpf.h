@@ -103,6 +103,7 @@ static __always_inline int count_in_place(struct __sk_buff *skb, struct socket_f
 		add_socket_packet(flow, sk, &segment, packets, skb->len + (packets - 1) * (l4_at + tcp_length),
 				  direction);
 	} else {
+		/* UDP: in_place is set for TCP and UDP flows only */
 		struct udphdr *udp = data + l4_at;
 		/* the payload is derived at the flush: the protocol is all the add reads */
 		struct packet_info datagram = { .protocol = IPPROTO_UDP };

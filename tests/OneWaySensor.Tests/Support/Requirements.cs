@@ -11,8 +11,20 @@ internal static class Requirements
     public static void Root() =>
         Require(Environment.IsPrivilegedProcess, "needs root to load and attach eBPF programs");
 
-    public static void NativeLibrary() =>
+    // the build copies out/libonewaysensor.so (the BPF programs inside) beside the tests: after make alone,
+    // dotnet test --no-build would load the programs of the build before, and pass or fail on them
+    private static readonly Lazy<bool> NativeCopyCurrent = new(() =>
+    {
+        string built = Path.Combine(RepoPaths.Out, "libonewaysensor.so");
+        return !File.Exists(built)
+            || File.ReadAllBytes(built).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "libonewaysensor.so")));
+    });
+
+    public static void NativeLibrary()
+    {
         Require(File.Exists(Path.Combine(AppContext.BaseDirectory, "libonewaysensor.so")), "libonewaysensor.so is not built: run make first");
+        Assert.True(NativeCopyCurrent.Value, "the tests' copy of libonewaysensor.so is not out/'s: build the tests again (dotnet build OneWaySensor.sln) after make");
+    }
 
     public static void Built() =>
         Require(File.Exists(RepoPaths.SensorBinary) && File.Exists(RepoPaths.TrafficGenerator), $"{RepoPaths.SensorBinary} or {RepoPaths.TrafficGenerator} is not built: run make first");

@@ -78,7 +78,7 @@ public sealed class FlowMapPressureTests
         var table = new FlowTable();
 
         // no poll until the stop; attached to the test's cgroup only, so no other traffic shares the map
-        var options = new SensorOptions { FlowMapEntries = Capacity, PollIntervalMilliseconds = 60_000 };
+        var options = new SensorOptions { FlowMapEntries = Capacity, PollIntervalMilliseconds = 60_000, FlowPinDirectory = string.Empty };
         TrafficResult victim;
         TrafficResult fan;
         EbpfSourceHealth health;

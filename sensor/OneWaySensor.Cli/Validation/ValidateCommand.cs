@@ -87,8 +87,9 @@ internal static class ValidateCommand
             }
         }
 
-        // a validation run learns nothing into the host's baselines
-        using SensorChild sensor = SensorChild.Start(["--window", Text(window), "--poll-interval", "250", "--duration", Text(timeoutSeconds + 60), "--set", "Sensor:StatePath=", "--set", "Sensor:ControlSocket="]);
+        // a validation run learns nothing into the host's baselines, and leaves no pinned flow map for the host's
+        // sensor to resume from: that one would take the validation's counts as already reported
+        using SensorChild sensor = SensorChild.Start(["--window", Text(window), "--poll-interval", "250", "--duration", Text(timeoutSeconds + 60), "--set", "Sensor:StatePath=", "--set", "Sensor:ControlSocket=", "--set", "Sensor:FlowPinDirectory="]);
         if (!await sensor.WaitReadyAsync(TimeSpan.FromSeconds(30), cancellation))
         {
             await sensor.StopAsync(TimeSpan.FromSeconds(10));

@@ -115,7 +115,7 @@ public sealed class OperationsEndToEndTests : IDisposable
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["run", "--no-engine", "--state", string.Empty, "--metrics", $"127.0.0.1:{port}", "--duration", "5", "--set", $"Sensor:ControlSocket="]);
+        ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["run", "--no-engine", "--state", string.Empty, "--metrics", $"127.0.0.1:{port}", "--duration", "5", "--set", $"Sensor:ControlSocket=", "--set", "Sensor:FlowPinDirectory="]);
         Assert.Equal(1, result.ExitCode);
         string line = Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
         Assert.StartsWith($"onewaysensor: cannot serve metrics on 127.0.0.1:{port}: ", line, StringComparison.Ordinal);

@@ -16,6 +16,7 @@ public sealed class ValidationTests
     {
         Requirements.Built();
         using ContainerEngine docker = ContainerEngine.Docker();
+        bool pinnedBefore = Directory.Exists(OneWaySensor.Configuration.SensorOptions.DefaultFlowPinDirectory);
 
         ProcessResult result = ProcessRunner.Run(RepoPaths.SensorBinary, ["validate", "--image", docker.Image, "--window", "5", "--timeout", "60"], TimeSpan.FromSeconds(150));
 
@@ -27,8 +28,9 @@ public sealed class ValidationTests
             Assert.Contains(check, result.Stdout, StringComparison.Ordinal);
         }
 
-        // it tore down what it made
+        // it tore down what it made, and its sensor left no flow map for the host's sensor to resume from
         Assert.NotEqual(0, docker.Run(["container", "inspect", "test_container"]).ExitCode);
+        Assert.True(pinnedBefore || !Directory.Exists(OneWaySensor.Configuration.SensorOptions.DefaultFlowPinDirectory), "validate left its flow map pinned");
     }
 
     [SkippableFact]

@@ -78,7 +78,7 @@ public sealed class FlowMapPressureTests
         var table = new FlowTable();
 
         // no poll until the stop; attached to the test's cgroup only, so no other traffic shares the map
-        var options = new SensorOptions { FlowMapEntries = Capacity, PollIntervalMilliseconds = 60_000, FlowPinDirectory = string.Empty };
+        var options = UnpinnedOptions.Create(pollIntervalMilliseconds: 60_000, flowMapEntries: Capacity);
         TrafficResult victim;
         TrafficResult fan;
         EbpfSourceHealth health;

@@ -156,7 +156,7 @@ public sealed class IsolationTests
         using var isolated = TestCgroup.Create("kept");
         var doomed = TestCgroup.Create("doomed");
         var changes = new ConcurrentQueue<IsolationChange>();
-        var options = new SensorOptions { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty };
+        var options = UnpinnedOptions.Create(pollIntervalMilliseconds: 100);
         try
         {
             using (var source = new EbpfFlowSource(options, new FlowTable(), isolationChanges: changes.Enqueue))
@@ -222,7 +222,7 @@ public sealed class IsolationTests
         int othersIsolated = IsolatedElsewhere();
         using var echo = LoopbackServer.Udp(IPAddress.Loopback, echo: true);
         using var isolated = TestCgroup.Create("shared");
-        var options = new SensorOptions { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty };
+        var options = UnpinnedOptions.Create(pollIntervalMilliseconds: 100);
         try
         {
             using var first = new EbpfFlowSource(options, new FlowTable());

@@ -113,7 +113,7 @@ public sealed class KernelCountingTests
         Requirements.Tool("bpftool");
         string root = Preflight.Run();
         int before = AttachedPrograms.Count(root);
-        using (var source = new EbpfFlowSource(new SensorOptions { FlowPinDirectory = string.Empty }, new FlowTable()))
+        using (var source = new EbpfFlowSource(UnpinnedOptions.Create(), new FlowTable()))
         {
             source.Start(root);
             Assert.Equal(before + 2, AttachedPrograms.Count(root));
@@ -143,7 +143,7 @@ public sealed class KernelCountingTests
         using var cgroup = TestCgroup.Create("count");
         TrafficResult sent;
         var cgroupEvents = new List<OneWaySensor.Processes.ProcessEvent>();
-        using (var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty }, table, processEvents: e =>
+        using (var source = new EbpfFlowSource(UnpinnedOptions.Create(pollIntervalMilliseconds: 100), table, processEvents: e =>
         {
             if (e.CgroupId == cgroup.Id)
             {

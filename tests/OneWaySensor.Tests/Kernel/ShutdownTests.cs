@@ -145,7 +145,7 @@ public sealed class ShutdownTests : IDisposable
         HashSet<uint> linksBefore = [.. OwnedBpfObjects.Of(Environment.ProcessId).Links];
 
         // every poll's detections take 30 s, as on a host far too loaded for its flows
-        var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty }, new FlowTable(), afterPoll: _ => release.Wait(TimeSpan.FromSeconds(30)))
+        var source = new EbpfFlowSource(UnpinnedOptions.Create(pollIntervalMilliseconds: 100), new FlowTable(), afterPoll: _ => release.Wait(TimeSpan.FromSeconds(30)))
         {
             StopWait = TimeSpan.FromSeconds(1),
         };

@@ -72,7 +72,7 @@ public sealed class SocketFlowTests
         TrafficResult sent;
 
         // no poll of its own during the test: the one at the stop moves the socket's counts, a second after its last packet
-        using (var source = new EbpfFlowSource(new SensorOptions { PollIntervalMilliseconds = 60_000, FlowPinDirectory = string.Empty }, table))
+        using (var source = new EbpfFlowSource(UnpinnedOptions.Create(pollIntervalMilliseconds: 60_000), table))
         {
             source.Start(cgroup.Path);
             // 10 datagrams 100 ms apart (the last at about 0.9 s), then the socket held open and idle for 3 s
@@ -234,7 +234,7 @@ public sealed class SocketFlowTests
         Preflight.Run();
     }
 
-    private static SensorOptions Options() => new() { PollIntervalMilliseconds = 100, FlowPinDirectory = string.Empty };
+    private static SensorOptions Options() => UnpinnedOptions.Create(pollIntervalMilliseconds: 100);
 
     private static FlowState? SenderFlow(FlowTable table, ulong cgroupId, int remotePort) =>
         table.Flows.Where(flow => flow.Key.CgroupId == cgroupId && flow.Key.RemotePort == remotePort).Cast<FlowState?>().FirstOrDefault();

@@ -42,19 +42,24 @@ public sealed class SuppressionCounters
 internal sealed class AlertGate(DetectionOptions options, long windowNs)
 {
     private readonly Dictionary<(ulong Cgroup, string Rule, DestinationKey Destination), (long Last, int Raised, int Repeats, long Activity)> raised = [];
+    private readonly List<(ulong, string, DestinationKey)> expired = [];
 
     public SuppressionCounters Counters { get; } = new();
 
     /// <summary>null when the alert must not be raised; else its priority and how many times it was raised before.</summary>
     /// <param name="activity">When the candidate's traffic was last seen: unchanged means nothing new happened.</param>
-    public (AlertPriority Priority, int Raised, int Repeats, string? Downgrade)? Admit(string rule, AlertSubject subject, DestinationKey destination, AlertPriority priority, long nowUnixNs, long activity)
+    public (AlertPriority Priority, int Raised, int Repeats, string? Downgrade)? Admit(string rule, in AlertSubjectParts subject, AlertPriority priority, long nowUnixNs, long activity)
     {
-        foreach (AllowlistEntry entry in options.Allowlist)
+        if (options.Allowlist.Count > 0)
         {
-            if (entry.Matches(rule, subject))
+            AlertSubject built = subject.Build();
+            foreach (AllowlistEntry entry in options.Allowlist)
             {
-                Counters.Allowlist(rule);
-                return null;
+                if (entry.Matches(rule, built))
+                {
+                    Counters.Allowlist(rule);
+                    return null;
+                }
             }
         }
 
@@ -78,7 +83,7 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
             downgrade = $"maintenance window{(window.Reason is null ? string.Empty : ": " + window.Reason)}";
         }
 
-        var key = (subject.Workload.CgroupId, rule, destination);
+        var key = (subject.Workload.CgroupId, rule, subject.Destination);
         bool known = raised.TryGetValue(key, out (long Last, int Raised, int Repeats, long Activity) before);
         if (known && activity <= before.Activity)
         {
@@ -103,24 +108,33 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
     /// and the rule need not build the candidate. False when the alert could
     /// be raised: the caller builds it and asks <see cref="Admit"/>.
     /// </summary>
-    public bool RefusesRepeat(string rule, AlertSubject subject, DestinationKey destination, long nowUnixNs, long activity)
+    public bool RefusesRepeat(string rule, in AlertSubjectParts subject, long nowUnixNs, long activity)
     {
-        if (!raised.TryGetValue((subject.Workload.CgroupId, rule, destination), out (long Last, int Raised, int Repeats, long Activity) before)
+        if (!raised.TryGetValue((subject.Workload.CgroupId, rule, subject.Destination), out (long Last, int Raised, int Repeats, long Activity) before)
             || (activity > before.Activity && nowUnixNs - before.Last >= windowNs))
         {
             return false;
         }
 
         // known and either unchanged or within its window: Admit can only refuse, so let it, with all its counting
-        return Admit(rule, subject, destination, AlertPriority.Low, nowUnixNs, activity) is null;
+        return Admit(rule, subject, AlertPriority.Low, nowUnixNs, activity) is null;
     }
 
     /// <summary>Forgets gates older than a few windows, so memory follows the live destinations.</summary>
     public void Sweep(long nowUnixNs)
     {
-        foreach (var pair in raised.Where(pair => nowUnixNs - pair.Value.Last > 4 * windowNs).ToList())
+        expired.Clear();
+        foreach (var pair in raised)
         {
-            raised.Remove(pair.Key);
+            if (nowUnixNs - pair.Value.Last > 4 * windowNs)
+            {
+                expired.Add(pair.Key);
+            }
+        }
+
+        foreach (var key in expired)
+        {
+            raised.Remove(key);
         }
     }
 }

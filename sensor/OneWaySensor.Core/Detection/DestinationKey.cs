@@ -32,8 +32,7 @@ public readonly record struct DestinationKey(ulong CgroupId, FlowProtocol Protoc
             }
 
             Span<byte> bytes = stackalloc byte[16];
-            UInt128 raw = RemoteAddress;
-            System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in raw);
+            WriteAddress(bytes);
             if (IpVersion == 6)
             {
                 return bytes[0] == 0xff; // ff00::/8
@@ -41,5 +40,33 @@ public readonly record struct DestinationKey(ulong CgroupId, FlowProtocol Protoc
 
             return bytes[0] is >= 224 and <= 239 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes) == uint.MaxValue;
         }
+    }
+
+    /// <summary>
+    /// 127.0.0.0/8, ::1 and IPv4-mapped 127/8: each network namespace's own,
+    /// so never one destination shared by containers. Read from the raw bytes,
+    /// as <see cref="IsMulticastOrBroadcast"/> is.
+    /// </summary>
+    public bool IsLoopback
+    {
+        get
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            WriteAddress(bytes);
+            return IpVersion switch
+            {
+                4 => bytes[0] == 127,
+                6 => (bytes[..15].IndexOfAnyExcept((byte)0) < 0 && bytes[15] == 1)
+                    || (bytes[..10].IndexOfAnyExcept((byte)0) < 0 && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127),
+                _ => false,
+            };
+        }
+    }
+
+    /// <summary>The remote address in network order, as <see cref="FlowKey"/> holds it.</summary>
+    private void WriteAddress(Span<byte> bytes)
+    {
+        UInt128 raw = RemoteAddress;
+        System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in raw);
     }
 }

@@ -25,6 +25,8 @@ public sealed class DetectionEngine
     private readonly DetectionOptions options;
     private readonly IWorkloadDirectory workloads;
     private readonly List<(DestinationKey Destination, Workload Workload)> refusedFailures = [];
+    private readonly List<(Candidate Candidate, Workload Workload)> candidates = [];
+    private readonly OutageCounter outages = new();
     private readonly IAlertSink sink;
     private readonly AlertGate gate;
     private readonly Scoring.BeaconScorer beaconScorer;
@@ -42,6 +44,10 @@ public sealed class DetectionEngine
     // silent_listener look at one cgroup, and a scan of every destination per alert was quadratic
     private readonly Dictionary<ulong, List<DestinationState>> byCgroup = [];
     private readonly List<ulong> cgroupsGone = [];
+
+    // reused across polls, so that a poll in which nothing new happens allocates nothing
+    private readonly List<FlowState> listenerFlows = [];
+    private readonly List<DestinationState> forgotten = [];
     private const int RecentAlertsPerCgroup = 20;
 
     /// <summary>How long a silent destination's contacts are kept: beacons up to an hour apart still line up.</summary>
@@ -50,6 +56,9 @@ public sealed class DetectionEngine
     /// <summary>Destinations remembered at most; past it the longest silent are forgotten first.</summary>
     private const int MaxDestinations = 100_000;
     private long poll;
+
+    /// <summary>Flows grouped in this poll: per-flow memory beyond twice this is swept.</summary>
+    private int groupedFlows;
 
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
     {
@@ -85,7 +94,7 @@ public sealed class DetectionEngine
         var context = new RuleContext(nowUnixNs, windowNs, options);
         Group(table, nowUnixNs);
         Learn(nowUnixNs);
-        var candidates = new List<(Candidate Candidate, Workload Workload)>();
+        candidates.Clear();
         refusedFailures.Clear();
         foreach (DestinationState destination in destinations.Values)
         {
@@ -118,10 +127,10 @@ public sealed class DetectionEngine
 
         if (options.SilentListener.Enabled)
         {
-            EvaluateListeners(candidates, context);
+            EvaluateListeners(context);
         }
 
-        Raise(candidates, context);
+        Raise(context);
         Forget(nowUnixNs);
         baselineSaves?.SaveIfDue(nowUnixNs);
     }
@@ -162,6 +171,7 @@ public sealed class DetectionEngine
             destination.Flows.Clear();
         }
 
+        groupedFlows = table.Count;
         foreach (FlowState flow in table.Flows)
         {
             var key = DestinationKey.Of(flow.Key);
@@ -247,7 +257,7 @@ public sealed class DetectionEngine
         }
     }
 
-    private void EvaluateListeners(List<(Candidate, Workload)> candidates, RuleContext context)
+    private void EvaluateListeners(RuleContext context)
     {
         foreach ((ulong cgroupId, List<DestinationState> cgroup) in byCgroup)
         {
@@ -263,21 +273,31 @@ public sealed class DetectionEngine
                 observedSince = Math.Min(observedSince, UnixTime.FromDateTimeOffset(started));
             }
 
-            List<FlowState> flows = cgroup.SelectMany(destination => destination.Flows).ToList();
-            Propose(candidates, workload, SilentListenerRule.Evaluate(workload, flows, observedSince, context));
+            // a candidate keeps the flows it names: the list is lent to the rule, which copies what it keeps
+            listenerFlows.Clear();
+            foreach (DestinationState destination in cgroup)
+            {
+                listenerFlows.AddRange(destination.Flows);
+            }
+
+            Propose(candidates, workload, SilentListenerRule.Evaluate(workload, listenerFlows, observedSince, context));
         }
     }
 
-    private void Raise(List<(Candidate Candidate, Workload Workload)> candidates, RuleContext context)
+    private void Raise(RuleContext context)
     {
-        Dictionary<DestinationKey, int> failingContainers = OutageCounts(candidates, refusedFailures);
+        if (options.Outage.Enabled)
+        {
+            outages.Count(candidates, refusedFailures);
+        }
+
         foreach ((Candidate proposed, Workload workload) in candidates)
         {
             Candidate candidate = options.ExecThenEgress.Enabled ? ExecThenEgressRule.Annotate(proposed, workload, execs, context) : proposed;
             JsonObject evidence = candidate.Evidence;
             AlertPriority priority = candidate.Priority;
             if (options.Outage.Enabled && IsFailure(candidate.Rule)
-                && failingContainers.GetValueOrDefault(candidate.Destination.WithoutCgroup) is int failing && failing >= options.Outage.Containers)
+                && outages.Failing(candidate.Destination) is int failing && failing >= options.Outage.Containers)
             {
                 // the ADS's second false positive: a temporary network fault hits every container at once
                 priority = AlertPriority.Low;
@@ -285,9 +305,9 @@ public sealed class DetectionEngine
                 evidence["containers_failing_same_destination"] = failing;
             }
 
-            var subject = new AlertSubject(workload, candidate.Flow.Owner.Known ? candidate.Flow.Owner.Comm.ToString() : null, candidate.Destination.IpVersion == 0 ? null : candidate.Destination.Address, candidate.Destination.RemotePort);
+            var subject = new AlertSubjectParts(workload, candidate.Flow.Owner, candidate.Destination);
             long activity = candidate.Flows.Count == 0 ? 0 : candidate.Flows.Max(flow => flow.LastSeenUnixNs);
-            if (gate.Admit(candidate.Rule, subject, candidate.Destination, priority, context.NowUnixNs, activity) is not { } admission)
+            if (gate.Admit(candidate.Rule, subject, priority, context.NowUnixNs, activity) is not { } admission)
             {
                 continue;
             }
@@ -367,23 +387,7 @@ public sealed class DetectionEngine
         d.Flows.Aggregate(default(FlowCounters), (sum, flow) => sum + flow.Rx),
         d.LastSeenUnixNs);
 
-    private static bool IsFailure(string rule) => rule is RuleIds.OneWayFlow or RuleIds.UnansweredConnect;
-
-    /// <summary>
-    /// How many cgroups fail to reach each destination in this evaluation,
-    /// counted only where they run more than one image: replicas of one
-    /// compromised image beaconing to the same server are an attack, not an
-    /// outage. Loopback is each network namespace's own, never one destination.
-    /// </summary>
-    private static Dictionary<DestinationKey, int> OutageCounts(List<(Candidate Candidate, Workload Workload)> candidates, List<(DestinationKey Destination, Workload Workload)> refused) =>
-        candidates
-            .Where(pair => IsFailure(pair.Candidate.Rule))
-            .Select(pair => (pair.Candidate.Destination, pair.Workload))
-            .Concat(refused)
-            .Where(pair => !System.Net.IPAddress.IsLoopback(pair.Destination.Address))
-            .GroupBy(pair => pair.Destination.WithoutCgroup)
-            .Where(group => group.Select(pair => pair.Workload.Metadata?.Image ?? $"cgroup {pair.Workload.CgroupId}").Distinct().Count() > 1)
-            .ToDictionary(group => group.Key, group => group.Select(pair => pair.Destination.CgroupId).Distinct().Count());
+    internal static bool IsFailure(string rule) => rule is RuleIds.OneWayFlow or RuleIds.UnansweredConnect;
 
     /// <summary>
     /// Asks the gate whether a failure rule's alert would be refused as a
@@ -392,8 +396,7 @@ public sealed class DetectionEngine
     /// </summary>
     private bool RefusedAsRepeat(string rule, Workload workload, DestinationKey destination, in FlowState latest, long activity, RuleContext context, List<(DestinationKey, Workload)> refused)
     {
-        var subject = new AlertSubject(workload, latest.Owner.Known ? latest.Owner.Comm.ToString() : null, destination.IpVersion == 0 ? null : destination.Address, destination.RemotePort);
-        if (!gate.RefusesRepeat(rule, subject, destination, context.NowUnixNs, activity))
+        if (!gate.RefusesRepeat(rule, new AlertSubjectParts(workload, latest.Owner, destination), context.NowUnixNs, activity))
         {
             return false;
         }
@@ -421,20 +424,31 @@ public sealed class DetectionEngine
     /// </summary>
     private void Forget(long nowUnixNs)
     {
-        foreach (DestinationState gone in destinations.Values.Where(d => d.SeenInPoll != poll && nowUnixNs - d.LastSeenUnixNs > DestinationMemoryNs).ToList())
+        // the silent ones first: they are all a destination past its memory can be
+        forgotten.Clear();
+        foreach (DestinationState destination in destinations.Values)
         {
-            destinations.Remove(gone.Key);
-        }
-
-        if (destinations.Count > MaxDestinations)
-        {
-            foreach (DestinationState oldest in destinations.Values.Where(d => d.SeenInPoll != poll).OrderBy(d => d.LastSeenUnixNs).Take(destinations.Count - MaxDestinations).ToList())
+            if (destination.SeenInPoll != poll)
             {
-                destinations.Remove(oldest.Key);
+                forgotten.Add(destination);
             }
         }
 
-        if (lastTxPayload.Count > 2 * destinations.Values.Sum(d => d.Flows.Count) + 1024)
+        int excess = destinations.Count - MaxDestinations;
+        if (excess > 0)
+        {
+            forgotten.Sort(static (a, b) => a.LastSeenUnixNs.CompareTo(b.LastSeenUnixNs));
+        }
+
+        for (int i = 0; i < forgotten.Count; i++)
+        {
+            if (i < excess || nowUnixNs - forgotten[i].LastSeenUnixNs > DestinationMemoryNs)
+            {
+                destinations.Remove(forgotten[i].Key);
+            }
+        }
+
+        if (lastTxPayload.Count > 2 * groupedFlows + 1024)
         {
             var live = destinations.Values.SelectMany(d => d.Flows).Select(flow => flow.Key).ToHashSet();
             foreach (FlowKey key in lastTxPayload.Keys.Where(key => !live.Contains(key)).ToList())

@@ -14,8 +14,8 @@ internal sealed record Candidate(
     JsonObject Evidence,
     IReadOnlyList<FlowState> Flows);
 
-/// <summary>What every rule reads in one evaluation.</summary>
-internal sealed record RuleContext(long NowUnixNs, long WindowNs, DetectionOptions Options)
+/// <summary>What every rule reads in one evaluation (a struct: one a poll costs no allocation).</summary>
+internal readonly record struct RuleContext(long NowUnixNs, long WindowNs, DetectionOptions Options)
 {
     public double WindowSeconds => WindowNs / (double)UnixTime.NanosecondsPerSecond;
 

@@ -27,15 +27,20 @@ internal static class ExecThenEgressRule
             return null; // before the list: every destination of every poll comes here, and most stop here
         }
 
-        List<FlowState> outbound = destination.Flows.Where(flow => flow.Initiator == FlowInitiator.Local).ToList();
-        if (outbound.Count == 0)
+        // the oldest flow the container opened: judged on every poll of a young destination, so without a list
+        FlowState first = default;
+        bool any = false;
+        foreach (FlowState flow in destination.Flows)
         {
-            return null;
+            if (flow.Initiator == FlowInitiator.Local && (!any || flow.FirstSeenUnixNs < first.FirstSeenUnixNs))
+            {
+                first = flow;
+                any = true;
+            }
         }
 
         // the destination's first contact ever, not merely the oldest flow still in the table
-        FlowState first = outbound.MinBy(flow => flow.FirstSeenUnixNs);
-        if (first.FirstSeenUnixNs > destination.FirstSeenUnixNs || ExecFor(first, workload, execs, context) is not RuntimeEvent exec)
+        if (!any || first.FirstSeenUnixNs > destination.FirstSeenUnixNs || ExecFor(first, workload, execs, context) is not RuntimeEvent exec)
         {
             return null;
         }

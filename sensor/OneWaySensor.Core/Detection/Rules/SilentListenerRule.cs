@@ -15,26 +15,23 @@ internal static class SilentListenerRule
 {
     public static Candidate? Evaluate(Workload workload, IReadOnlyList<FlowState> cgroupFlows, long observedSinceUnixNs, RuleContext context)
     {
-        // one binding per address family publishes the same port twice: count it once
-        List<PublishedPort> ports = (workload.Metadata?.PublishedPorts ?? [])
-            .DistinctBy(port => (port.Protocol, port.ContainerPort, port.HostPort))
-            .ToList();
-        if (ports.Count == 0 || context.NowUnixNs - observedSinceUnixNs < context.WindowNs)
+        IReadOnlyList<PublishedPort> publishedPorts = workload.Metadata?.PublishedPorts ?? [];
+        long since = context.NowUnixNs - context.WindowNs;
+        if (publishedPorts.Count == 0 || context.NowUnixNs - observedSinceUnixNs < context.WindowNs
+            || AnyInbound(cgroupFlows, publishedPorts, since) || !AnyOutbound(cgroupFlows, since))
         {
-            return null;
+            return null; // judged for every such container on every poll: decided without allocating
         }
 
-        long since = context.NowUnixNs - context.WindowNs;
-        bool inbound = cgroupFlows.Any(flow => flow.Initiator == FlowInitiator.Remote
-            && flow.LastSeenUnixNs >= since
-            && ports.Any(port => port.ContainerPort == flow.Key.LocalPort && Protocol(port) == flow.Key.Protocol));
-        List<FlowState> outbound = cgroupFlows
-            .Where(flow => flow.Initiator == FlowInitiator.Local && flow.Tx.PayloadBytes > 0 && flow.LastSeenUnixNs >= since)
-            .ToList();
-        if (inbound || outbound.Count == 0)
-        {
-            return null;
-        }
+        return Build(workload, cgroupFlows, publishedPorts, since, context);
+    }
+
+    /// <summary>The candidate, apart: its lambdas' captures would otherwise be allocated on every call of <see cref="Evaluate"/>.</summary>
+    private static Candidate Build(Workload workload, IReadOnlyList<FlowState> cgroupFlows, IReadOnlyList<PublishedPort> publishedPorts, long since, RuleContext context)
+    {
+        // one binding per address family publishes the same port twice: count it once
+        List<PublishedPort> ports = publishedPorts.DistinctBy(port => (port.Protocol, port.ContainerPort, port.HostPort)).ToList();
+        List<FlowState> outbound = cgroupFlows.Where(flow => IsOutbound(flow, since)).ToList();
 
         PublishedPort first = ports[0];
         FlowState latest = outbound.MaxBy(flow => flow.LastSeenUnixNs);
@@ -58,6 +55,45 @@ internal static class SilentListenerRule
         };
         var destination = new DestinationKey(workload.CgroupId, Protocol(first), 0, 0, (ushort)first.ContainerPort);
         return new Candidate(RuleIds.SilentListener, AlertPriority.Medium, destination, latest, summary, evidence, outbound);
+    }
+
+    private static bool IsOutbound(in FlowState flow, long since) =>
+        flow.Initiator == FlowInitiator.Local && flow.Tx.PayloadBytes > 0 && flow.LastSeenUnixNs >= since;
+
+    private static bool AnyOutbound(IReadOnlyList<FlowState> flows, long since)
+    {
+        for (int i = 0; i < flows.Count; i++)
+        {
+            if (IsOutbound(flows[i], since))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether any published port received a connection or datagram within the window.</summary>
+    private static bool AnyInbound(IReadOnlyList<FlowState> flows, IReadOnlyList<PublishedPort> ports, long since)
+    {
+        for (int i = 0; i < flows.Count; i++)
+        {
+            FlowState flow = flows[i];
+            if (flow.Initiator != FlowInitiator.Remote || flow.LastSeenUnixNs < since)
+            {
+                continue;
+            }
+
+            for (int p = 0; p < ports.Count; p++)
+            {
+                if (ports[p].ContainerPort == flow.Key.LocalPort && Protocol(ports[p]) == flow.Key.Protocol)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static FlowProtocol Protocol(PublishedPort port) =>

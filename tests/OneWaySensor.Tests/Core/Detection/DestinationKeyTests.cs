@@ -26,6 +26,24 @@ public sealed class DestinationKeyTests
         Assert.Equal(expected, key.IsMulticastOrBroadcast);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.255.0.9", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)] // the same host's loopback, reached through an IPv6 socket
+    [InlineData("126.255.255.255", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("::2", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("fe80::1", false)]
+    public void Loopback_is_read_from_the_raw_address(string address, bool expected)
+    {
+        IPAddress ip = IPAddress.Parse(address);
+        var key = new DestinationKey(1, FlowProtocol.Udp, (byte)(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6), FlowAddress.FromIPAddress(ip), 53);
+
+        Assert.Equal(expected, key.IsLoopback);
+    }
+
     [Fact]
     public void Asking_allocates_nothing()
     {
@@ -34,7 +52,9 @@ public sealed class DestinationKeyTests
         _ = key.IsMulticastOrBroadcast;
         long before = GC.GetAllocatedBytesForCurrentThread();
         bool multicast = key.IsMulticastOrBroadcast;
+        bool loopback = key.IsLoopback;
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(loopback);
         Assert.True(multicast);
     }
 }

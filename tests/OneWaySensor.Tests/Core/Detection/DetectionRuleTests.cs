@@ -400,6 +400,56 @@ public sealed class DetectionRuleTests
     }
 
     [Fact]
+    public void An_outage_counts_each_failing_cgroup_once_and_two_images_are_enough()
+    {
+        var harness = new DetectionHarness();
+        harness.Poll(Start + (61 * Second), () =>
+        {
+            for (ulong cgroup = 1; cgroup <= 3; cgroup++)
+            {
+                harness.Container(cgroup, name: $"svc-{cgroup}", image: cgroup == 3 ? "shop/cart:5" : "shop/web:2");
+
+                // three attempts that sent a request and never got a SYN-ACK: one_way_flow and
+                // unanswered_connect both fire for the cgroup, which still fails only once
+                for (ushort port = 40001; port <= 40003; port++)
+                {
+                    harness.Flow(Key(cgroup, port, "192.0.2.80", 443), 60, 0, Start + Second, txFlags: 0x1b, rxFlags: 0);
+                }
+            }
+        });
+
+        Assert.Equal(6, harness.Alerts.Count);
+        Assert.Equal(3, harness.Alerts.Count(alert => alert.Rule == RuleIds.UnansweredConnect));
+        Assert.All(harness.Alerts, alert =>
+        {
+            Assert.Equal(AlertPriority.Low, alert.Priority);
+            Assert.Equal(3, (int)alert.Evidence["containers_failing_same_destination"]!);
+        });
+    }
+
+    [Theory]
+    [InlineData("127.0.0.53")]
+    [InlineData("::1")]
+    public void Containers_failing_their_own_loopback_are_not_an_outage(string loopback)
+    {
+        var harness = new DetectionHarness();
+        harness.Poll(Start + (61 * Second), () =>
+        {
+            for (ulong cgroup = 1; cgroup <= 3; cgroup++)
+            {
+                System.Net.IPAddress address = System.Net.IPAddress.Parse(loopback);
+                var key = new OneWaySensor.Flows.FlowKey(
+                    cgroup, (byte)(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 6), OneWaySensor.Flows.FlowProtocol.Udp,
+                    OneWaySensor.Flows.FlowAddress.FromIPAddress(address), 40001, OneWaySensor.Flows.FlowAddress.FromIPAddress(address), 53);
+                harness.Flow(key, 60, 0, Start, txFlags: 0, rxFlags: 0);
+            }
+        });
+
+        Assert.Equal(3, harness.Alerts.Count);
+        Assert.All(harness.Alerts, alert => Assert.False(alert.Evidence.ContainsKey("suspected_outage")));
+    }
+
+    [Fact]
     public void Multicast_and_broadcast_destinations_are_one_way_by_nature_and_not_raised()
     {
         var harness = new DetectionHarness();

@@ -1,5 +1,6 @@
 using System.Net;
 using OneWaySensor.Alerts;
+using OneWaySensor.Containers;
 using OneWaySensor.Detection;
 using OneWaySensor.Flows;
 using static OneWaySensor.Tests.Core.Detection.DetectionHarness;
@@ -54,6 +55,61 @@ public sealed class DetectionScaleTests
         // before: a list of the destination's flows (about 1.2 KB) and an IPAddress per destination, every poll
         Assert.True(perDestination < 16, $"a poll allocated {perDestination} bytes per destination");
         Assert.Empty(harness.Alerts);
+    }
+
+    /// <summary>
+    /// A poll that only finds again what earlier polls alerted on: the failure
+    /// rules refuse their repeats (still counted, also towards an outage across
+    /// cgroups), a container's published port is answered, and young
+    /// destinations of containers are judged for exec_then_egress.
+    /// </summary>
+    private static void SilentPoll(DetectionHarness harness, long at) => harness.Poll(at, () =>
+    {
+        for (ulong cgroup = 1; cgroup <= 3; cgroup++)
+        {
+            // one-way to one endpoint from three images: alerted once, then repeats towards a suspected outage
+            harness.Flow(Key(cgroup, 40001, "192.0.2.53", 53, FlowProtocol.Udp), 60, 0, Start, txFlags: 0, rxFlags: 0, lastSeen: at);
+            for (ushort attempt = 0; attempt < 3; attempt++)
+            {
+                harness.Flow(Key(cgroup, (ushort)(41000 + attempt), "198.51.100.80", 8443), 0, 0, Start + (59 * Second), txFlags: 0x02, rxFlags: 0x14);
+            }
+        }
+
+        harness.Flow(Key(4, 8080, "198.51.100.7", 51000), 90, 300, Start, initiator: FlowInitiator.Remote, lastSeen: at);
+        harness.Flow(Key(4, 40002, "198.51.100.9", 443), 300, 900, Start + (55 * Second), lastSeen: at);
+    });
+
+    [Fact]
+    public void A_poll_in_which_nothing_new_happens_allocates_nothing()
+    {
+        var harness = new DetectionHarness();
+        harness.Container(1, name: "web", image: "shop/web:2");
+        harness.Container(2, name: "cart", image: "shop/cart:5");
+        harness.Container(3, name: "auth", image: "shop/auth:1");
+        harness.Container(4, name: "api", image: "shop/api:3", ports: [new PublishedPort("tcp", 8080, null, 80)]);
+        long at = Start + (61 * Second);
+        SilentPoll(harness, at);
+        int alerts = harness.Alerts.Count;
+        Assert.Contains(harness.Alerts, alert => alert.Rule == RuleIds.OneWayFlow && alert.Evidence.ContainsKey("suspected_outage"));
+        Assert.Contains(harness.Alerts, alert => alert.Rule == RuleIds.UnansweredConnect);
+
+        // the polls after it grow the engine's reused lists once
+        var idle = new List<FlowKey>();
+        long allocated = 0;
+        for (int i = 1; i <= 6; i++)
+        {
+            at += Second;
+            harness.Table.BeginPoll();
+            SilentPoll(harness, at);
+            harness.Table.EndPoll(at, 3600 * Second, idle);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            harness.Engine.Evaluate(harness.Table, at);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(alerts, harness.Alerts.Count);
+        Assert.True(harness.Engine.Suppressions.Repeats[RuleIds.OneWayFlow] >= 3);
     }
 
     [Fact]

@@ -31,6 +31,9 @@ internal sealed class DestinationState(DestinationKey key)
 
     public ulong PendingTxBytes { get; set; }
 
+    /// <summary>The engine let it go: a flow's memo that still names it must look its destination up again.</summary>
+    public bool Forgotten { get; set; }
+
     /// <summary>exec_then_egress already judged this destination against an exec: once is enough.</summary>
     public bool ExecReported { get; set; }
 }

@@ -35,7 +35,7 @@ public sealed class DetectionEngine
     private readonly ExecTracker execs = new();
     private readonly ConcurrentQueue<RuntimeEvent> runtimeEvents = new();
     private readonly Dictionary<DestinationKey, DestinationState> destinations = [];
-    private readonly Dictionary<FlowKey, ulong> lastTxPayload = [];
+    private readonly Dictionary<FlowKey, FlowMemo> flowMemos = [];
     private readonly Dictionary<ulong, long> cgroupFirstSeen = [];
     private readonly Dictionary<string, ulong> alertsByRule = [];
     private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
@@ -171,38 +171,39 @@ public sealed class DetectionEngine
             destination.Flows.Clear();
         }
 
+        foreach (List<DestinationState> list in byCgroup.Values)
+        {
+            list.Clear();
+        }
+
         groupedFlows = table.Count;
         foreach (FlowState flow in table.Flows)
         {
-            var key = DestinationKey.Of(flow.Key);
-            if (!destinations.TryGetValue(key, out DestinationState? destination))
+            // the one lookup per flow on every poll: its memo also remembers the flow's destination
+            ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrAddDefault(flowMemos, flow.Key, out bool known);
+            DestinationState? destination = memo.Destination;
+            if (destination is null || destination.Forgotten)
             {
-                destination = new DestinationState(key);
-                destinations[key] = destination;
+                destination = DestinationOf(flow);
+                memo.Destination = destination;
             }
 
             if (destination.SeenInPoll != poll)
             {
                 destination.SeenInPoll = poll;
+                CgroupDestinations(flow.Key.CgroupId).Add(destination);
             }
 
             destination.Flows.Add(flow);
             destination.FirstSeenUnixNs = Math.Min(destination.FirstSeenUnixNs, flow.FirstSeenUnixNs);
             destination.LastSeenUnixNs = Math.Max(destination.LastSeenUnixNs, flow.LastSeenUnixNs);
-            if (!cgroupFirstSeen.ContainsKey(flow.Key.CgroupId))
-            {
-                cgroupFirstSeen[flow.Key.CgroupId] = flow.FirstSeenUnixNs;
-            }
-
-            // one lookup for the read and the write: this runs for every flow on every poll
-            ref ulong before = ref CollectionsMarshal.GetValueRefOrAddDefault(lastTxPayload, flow.Key, out bool known);
             if (!known && flow.Initiator == FlowInitiator.Local)
             {
                 destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
             }
 
-            destination.PendingTxBytes += flow.Tx.PayloadBytes - Math.Min(before, flow.Tx.PayloadBytes);
-            before = flow.Tx.PayloadBytes;
+            destination.PendingTxBytes += flow.Tx.PayloadBytes - Math.Min(memo.TxPayloadBytes, flow.Tx.PayloadBytes);
+            memo.TxPayloadBytes = flow.Tx.PayloadBytes;
         }
 
         long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
@@ -215,33 +216,29 @@ public sealed class DetectionEngine
             }
         }
 
-        IndexByCgroup();
+        DropCgroupsWithoutDestinations();
     }
 
-    /// <summary>Fills <see cref="byCgroup"/> with this poll's destinations; cgroups without any leave it.</summary>
-    private void IndexByCgroup()
+    /// <summary>The flow's destination, made when new; the first flow of a cgroup also dates it.</summary>
+    private DestinationState DestinationOf(in FlowState flow)
     {
-        foreach (List<DestinationState> list in byCgroup.Values)
-        {
-            list.Clear();
-        }
+        var key = DestinationKey.Of(flow.Key);
+        ref DestinationState? destination = ref CollectionsMarshal.GetValueRefOrAddDefault(destinations, key, out _);
+        destination ??= new DestinationState(key);
+        cgroupFirstSeen.TryAdd(flow.Key.CgroupId, flow.FirstSeenUnixNs);
+        return destination;
+    }
 
-        foreach (DestinationState destination in destinations.Values)
-        {
-            if (destination.SeenInPoll != poll)
-            {
-                continue;
-            }
+    /// <summary>The list in <see cref="byCgroup"/> of the cgroup's destinations in this poll.</summary>
+    private List<DestinationState> CgroupDestinations(ulong cgroupId)
+    {
+        ref List<DestinationState>? list = ref CollectionsMarshal.GetValueRefOrAddDefault(byCgroup, cgroupId, out _);
+        return list ??= [];
+    }
 
-            if (!byCgroup.TryGetValue(destination.Key.CgroupId, out List<DestinationState>? list))
-            {
-                list = [];
-                byCgroup[destination.Key.CgroupId] = list;
-            }
-
-            list.Add(destination);
-        }
-
+    /// <summary>Cgroups with no destination in this poll leave <see cref="byCgroup"/>.</summary>
+    private void DropCgroupsWithoutDestinations()
+    {
         cgroupsGone.Clear();
         foreach ((ulong cgroup, List<DestinationState> list) in byCgroup)
         {
@@ -444,16 +441,18 @@ public sealed class DetectionEngine
         {
             if (i < excess || nowUnixNs - forgotten[i].LastSeenUnixNs > DestinationMemoryNs)
             {
+                // a memo still naming it finds its destination anew
+                forgotten[i].Forgotten = true;
                 destinations.Remove(forgotten[i].Key);
             }
         }
 
-        if (lastTxPayload.Count > 2 * groupedFlows + 1024)
+        if (flowMemos.Count > 2 * groupedFlows + 1024)
         {
             var live = destinations.Values.SelectMany(d => d.Flows).Select(flow => flow.Key).ToHashSet();
-            foreach (FlowKey key in lastTxPayload.Keys.Where(key => !live.Contains(key)).ToList())
+            foreach (FlowKey key in flowMemos.Keys.Where(key => !live.Contains(key)).ToList())
             {
-                lastTxPayload.Remove(key);
+                flowMemos.Remove(key);
             }
         }
 

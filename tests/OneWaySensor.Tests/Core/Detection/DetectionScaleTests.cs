@@ -113,6 +113,24 @@ public sealed class DetectionScaleTests
     }
 
     [Fact]
+    public void A_flow_back_after_its_destination_was_forgotten_is_judged_again()
+    {
+        var harness = new DetectionHarness();
+        FlowKey flow = Key(7, 40001, "198.51.100.4", 443);
+        harness.Poll(Start + Second, () => harness.Flow(flow, 40, 90, Start));
+        harness.Table.Expire(flow);
+
+        // silent for longer than destinations are remembered: forgotten, though the flow's memo still names it
+        long back = Start + (7 * 3600 * Second);
+        harness.Poll(back);
+        harness.Poll(back + (61 * Second), () => harness.Flow(flow, 300, 0, back));
+
+        Alert alert = Assert.Single(harness.Alerts);
+        Assert.Equal(RuleIds.OneWayFlow, alert.Rule);
+        Assert.Single(harness.Engine.Investigate(7).Destinations);
+    }
+
+    [Fact]
     public void An_alerts_other_destinations_are_its_own_cgroups_of_this_poll()
     {
         var harness = new DetectionHarness();

@@ -10,6 +10,7 @@
 #   make bench-soak    build, then run the sensor 30 minutes under mixed traffic, sampling memory, CPU and losses (root)
 #   make bench-drain   build, then find the highest zero-loss ring buffer drain rate, C# host against libbpf C (root)
 #   make bench-scale   build, then 100 000 flows across 1 000 cgroups: the sensor's CPU, RSS, map occupancy, alert delay (root)
+#   make bench-detection BENCH_ARGS=COMMIT  the detection engine's poll at scale, this tree against COMMIT side by side
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
@@ -48,7 +49,7 @@ DOTNET_SRC := $(shell find sensor -name '*.cs' -o -name '*.csproj' 2>/dev/null) 
 DEPS_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc pkg-config tcpdump iproute2 python3 libpcap0.8
 DEPS_STAMP    := $(OBJ)/.deps
 
-.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-kernel-live bench-drain bench-scale bench-soak clean
+.PHONY: all deps native host test run bench bench-system bench-replay bench-kernel bench-kernel-live bench-drain bench-scale bench-detection bench-soak clean
 
 all: $(HOST) $(TRAFFICGEN)
 
@@ -187,6 +188,12 @@ bench-scale: all $(SCALEGEN)
 	$(Q)for p in curl jq bc bsdextrautils; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p >/dev/null; done
 	$(Q)bench/scale/run.sh $(BENCH_ARGS)
+
+# the detection engine's poll over bench/scale's table, this tree against another commit (BENCH_ARGS="COMMIT [FLOWS] [ROUNDS]")
+bench-detection:
+	$(Q)dpkg-query -W -f='$${Status}' bc 2>/dev/null | grep -q 'install ok installed' || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bc >/dev/null
+	$(Q)bench/detection/compare.sh $(BENCH_ARGS)
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -39,7 +39,8 @@ public class FlowAggregationBenchmarks
         }
 
         table = new FlowTable(Flows);
-        engine = new DetectionEngine(60, new DetectionOptions(), new Hosts(), new Discard());
+        var hosts = new BenchHosts();
+        engine = new DetectionEngine(60, new DetectionOptions(), hosts, hosts);
         Observe();
         engine.Evaluate(table, now);
     }
@@ -62,28 +63,5 @@ public class FlowAggregationBenchmarks
         now += Second;
         engine.Evaluate(table, now);
         return engine.AlertsRaised;
-    }
-
-    /// <summary>Workloads known in advance, as the sensor's directory caches them: describing one costs a lookup.</summary>
-    private sealed class Hosts : IWorkloadDirectory
-    {
-        private readonly Dictionary<ulong, Workload> known = [];
-
-        public Workload Describe(ulong cgroupId)
-        {
-            if (!known.TryGetValue(cgroupId, out Workload? workload))
-            {
-                known[cgroupId] = workload = new Workload(cgroupId, $"/bench-{cgroupId}", null, null);
-            }
-
-            return workload;
-        }
-    }
-
-    private sealed class Discard : IAlertSink
-    {
-        public void Emit(Alert alert)
-        {
-        }
     }
 }

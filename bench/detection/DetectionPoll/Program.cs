@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using OneWaySensor.Alerts;
 using OneWaySensor.Detection;
 using OneWaySensor.Flows;
 
-namespace OneWaySensor.Bench.DetectionPoll;
+namespace OneWaySensor.Bench;
 
 /// <summary>
 /// The detection engine's poll over a table shaped as bench/scale's: FLOWS
@@ -41,7 +40,8 @@ public static class Program
         // as bench/scale runs the sensor: a flow sending every round is one long contact, not a beacon
         var options = new DetectionOptions();
         options.Beacon.SilenceSeconds = 30;
-        var engine = new DetectionEngine(60, options, new Workloads(), new Discard());
+        var hosts = new BenchHosts();
+        var engine = new DetectionEngine(60, options, hosts, hosts);
         for (int i = 0; i <= warm; i++)
         {
             now += Second;
@@ -66,28 +66,5 @@ public static class Program
         Array.Sort(perPoll);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{perPoll[rounds / 2]:F2} {perPoll[0]:F2} {perPoll[^1]:F2} {allocated}"));
         return 0;
-    }
-
-    /// <summary>Workloads known in advance, as the sensor's directory caches them.</summary>
-    private sealed class Workloads : IWorkloadDirectory
-    {
-        private readonly Dictionary<ulong, Workload> known = [];
-
-        public Workload Describe(ulong cgroupId)
-        {
-            if (!known.TryGetValue(cgroupId, out Workload? workload))
-            {
-                known[cgroupId] = workload = new Workload(cgroupId, $"/bench-{cgroupId}", null, null);
-            }
-
-            return workload;
-        }
-    }
-
-    private sealed class Discard : IAlertSink
-    {
-        public void Emit(Alert alert)
-        {
-        }
     }
 }

@@ -23,11 +23,18 @@ internal sealed class DestinationState(DestinationKey key)
     /// <summary>One contact per burst after silence, across the destination's flows.</summary>
     public ContactSeries Bursts { get; } = new();
 
-    /// <summary>Whether the sensor saw it during the current poll (else it is forgotten once its flows are).</summary>
-    public long SeenInPoll { get; set; }
+    /// <summary>Whether the table holds a flow to it now (else it is forgotten once silent long enough).</summary>
+    public bool Active => Flows.Count > 0;
 
-    // per poll, rebuilt: the flows behind the destination now; most destinations have one, and a flow is 300 bytes
+    /// <summary>
+    /// The flows behind the destination now, each as of its last change: kept
+    /// up to date from the table's change log, in no particular order. Most
+    /// destinations have one, and a flow is 300 bytes.
+    /// </summary>
     public List<FlowState> Flows { get; } = new(1);
+
+    /// <summary>Its place in its cgroup's list of active destinations, while active.</summary>
+    public int CgroupIndex { get; set; }
 
     public ulong PendingTxBytes { get; set; }
 

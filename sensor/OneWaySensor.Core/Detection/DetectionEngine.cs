@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
@@ -40,10 +41,17 @@ public sealed class DetectionEngine
     private readonly Dictionary<string, ulong> alertsByRule = [];
     private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
 
-    // this poll's destinations by cgroup, lists reused across polls: an alert's context and
-    // silent_listener look at one cgroup, and a scan of every destination per alert was quadratic
+    // the destinations with flows, by cgroup, kept up to date as they gain and lose flows: an alert's
+    // context and silent_listener look at one cgroup, and a scan of every destination per alert was quadratic
     private readonly Dictionary<ulong, List<DestinationState>> byCgroup = [];
-    private readonly List<ulong> cgroupsGone = [];
+
+    // the table's change log, taken each poll, and the destinations with new outbound bytes in it
+    private readonly List<FlowKey> changedFlows = [];
+    private readonly List<FlowKey> removedFlows = [];
+    private readonly List<DestinationState> pendingBursts = [];
+
+    /// <summary>Bumped by a full regroup: a memo placed in an older one is in no list.</summary>
+    private long placement = 1;
 
     // reused across polls, so that a poll in which nothing new happens allocates nothing
     private readonly List<FlowState> listenerFlows = [];
@@ -55,9 +63,7 @@ public sealed class DetectionEngine
 
     /// <summary>Destinations remembered at most; past it the longest silent are forgotten first.</summary>
     private const int MaxDestinations = 100_000;
-    private long poll;
-
-    /// <summary>Flows grouped in this poll: per-flow memory beyond twice this is swept.</summary>
+    /// <summary>Flows in the table at this poll: per-flow memory beyond twice this is swept.</summary>
     private int groupedFlows;
 
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
@@ -85,7 +91,6 @@ public sealed class DetectionEngine
     public void Evaluate(FlowTable table, long nowUnixNs)
     {
         ArgumentNullException.ThrowIfNull(table);
-        poll++;
         while (runtimeEvents.TryDequeue(out RuntimeEvent? runtimeEvent))
         {
             execs.Observe(runtimeEvent);
@@ -98,7 +103,7 @@ public sealed class DetectionEngine
         refusedFailures.Clear();
         foreach (DestinationState destination in destinations.Values)
         {
-            if (destination.SeenInPoll != poll || destination.Key.IsMulticastOrBroadcast)
+            if (!destination.Active || destination.Key.IsMulticastOrBroadcast)
             {
                 continue;
             }
@@ -145,7 +150,7 @@ public sealed class DetectionEngine
 
         foreach (DestinationState destination in destinations.Values)
         {
-            if (destination.SeenInPoll == poll && workloads.Describe(destination.Key.CgroupId).Metadata?.Image is string image)
+            if (destination.Active && workloads.Describe(destination.Key.CgroupId).Metadata?.Image is string image)
             {
                 foreach (FlowState flow in destination.Flows)
                 {
@@ -163,60 +168,138 @@ public sealed class DetectionEngine
         }
     }
 
-    /// <summary>Groups this poll's flows by destination and feeds the contact series.</summary>
+    /// <summary>
+    /// Brings each destination's flows up to date with the table and feeds
+    /// the contact series. From the table's change log (the flows changed and
+    /// forgotten since the last poll), so a flow that did not change costs
+    /// nothing; by regrouping every flow when the log is incomplete (the
+    /// first poll, or a log that overflowed).
+    /// </summary>
     private void Group(FlowTable table, long nowUnixNs)
     {
+        changedFlows.Clear();
+        removedFlows.Clear();
+        groupedFlows = table.Count;
+        if (table.TakeChanges(changedFlows, removedFlows))
+        {
+            foreach (FlowKey key in removedFlows)
+            {
+                Unplace(key);
+            }
+
+            foreach (FlowKey key in changedFlows)
+            {
+                if (table.TryGet(key, out FlowState flow))
+                {
+                    Place(flow);
+                }
+            }
+        }
+        else
+        {
+            Regroup(table);
+        }
+
+        long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
+        foreach (DestinationState destination in pendingBursts)
+        {
+            destination.Bursts.ObserveActivity(nowUnixNs, destination.PendingTxBytes, silenceNs);
+            destination.PendingTxBytes = 0;
+        }
+
+        pendingBursts.Clear();
+    }
+
+    /// <summary>Every destination's flows from scratch: every memo's place in a list is stale from here on.</summary>
+    private void Regroup(FlowTable table)
+    {
+        placement++;
         foreach (DestinationState destination in destinations.Values)
         {
             destination.Flows.Clear();
         }
 
-        foreach (List<DestinationState> list in byCgroup.Values)
-        {
-            list.Clear();
-        }
-
-        groupedFlows = table.Count;
+        byCgroup.Clear();
         foreach (FlowState flow in table.Flows)
         {
-            // the one lookup per flow on every poll: its memo also remembers the flow's destination
-            ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrAddDefault(flowMemos, flow.Key, out bool known);
-            DestinationState? destination = memo.Destination;
-            if (destination is null || destination.Forgotten)
-            {
-                destination = DestinationOf(flow);
-                memo.Destination = destination;
-            }
-
-            if (destination.SeenInPoll != poll)
-            {
-                destination.SeenInPoll = poll;
-                CgroupDestinations(flow.Key.CgroupId).Add(destination);
-            }
-
-            destination.Flows.Add(flow);
-            destination.FirstSeenUnixNs = Math.Min(destination.FirstSeenUnixNs, flow.FirstSeenUnixNs);
-            destination.LastSeenUnixNs = Math.Max(destination.LastSeenUnixNs, flow.LastSeenUnixNs);
-            if (!known && flow.Initiator == FlowInitiator.Local)
-            {
-                destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
-            }
-
-            destination.PendingTxBytes += flow.Tx.PayloadBytes - Math.Min(memo.TxPayloadBytes, flow.Tx.PayloadBytes);
-            memo.TxPayloadBytes = flow.Tx.PayloadBytes;
+            Place(flow);
         }
+    }
 
-        long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
-        foreach (DestinationState destination in destinations.Values)
+    /// <summary>Puts the flow's state in its destination's list (new, or in its place there) and feeds the destination's series.</summary>
+    private void Place(in FlowState flow)
+    {
+        // the one lookup per changed flow: its memo remembers the flow's destination and its place in that list
+        ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrAddDefault(flowMemos, flow.Key, out bool known);
+        DestinationState? destination = memo.Destination;
+        if (destination is null || destination.Forgotten)
         {
-            if (destination.PendingTxBytes > 0)
+            destination = DestinationOf(flow);
+            memo.Destination = destination;
+            memo.Placement = 0;
+        }
+
+        if (memo.Placement == placement)
+        {
+            destination.Flows[memo.Index] = flow;
+        }
+        else
+        {
+            memo.Placement = placement;
+            memo.Index = destination.Flows.Count;
+            destination.Flows.Add(flow);
+            if (destination.Flows.Count == 1)
             {
-                destination.Bursts.ObserveActivity(nowUnixNs, destination.PendingTxBytes, silenceNs);
-                destination.PendingTxBytes = 0;
+                Activate(destination);
             }
         }
 
-        DropCgroupsWithoutDestinations();
+        destination.FirstSeenUnixNs = Math.Min(destination.FirstSeenUnixNs, flow.FirstSeenUnixNs);
+        destination.LastSeenUnixNs = Math.Max(destination.LastSeenUnixNs, flow.LastSeenUnixNs);
+        if (!known && flow.Initiator == FlowInitiator.Local)
+        {
+            destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
+        }
+
+        ulong fresh = flow.Tx.PayloadBytes - Math.Min(memo.TxPayloadBytes, flow.Tx.PayloadBytes);
+        if (fresh > 0)
+        {
+            if (destination.PendingTxBytes == 0)
+            {
+                pendingBursts.Add(destination);
+            }
+
+            destination.PendingTxBytes += fresh;
+        }
+
+        memo.TxPayloadBytes = flow.Tx.PayloadBytes;
+    }
+
+    /// <summary>Takes a flow the table forgot out of its destination's list; its memo stays, so it is known if it comes back.</summary>
+    private void Unplace(in FlowKey key)
+    {
+        ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrNullRef(flowMemos, key);
+        if (Unsafe.IsNullRef(ref memo) || memo.Placement != placement)
+        {
+            return;
+        }
+
+        memo.Placement = 0;
+        DestinationState destination = memo.Destination!;
+        List<FlowState> flows = destination.Flows;
+        int last = flows.Count - 1;
+        if (memo.Index != last)
+        {
+            // the last flow takes the gap; looking up another key leaves this ref valid
+            flows[memo.Index] = flows[last];
+            CollectionsMarshal.GetValueRefOrNullRef(flowMemos, flows[memo.Index].Key).Index = memo.Index;
+        }
+
+        flows.RemoveAt(last);
+        if (flows.Count == 0)
+        {
+            Deactivate(destination);
+        }
     }
 
     /// <summary>The flow's destination, made when new; the first flow of a cgroup also dates it.</summary>
@@ -229,28 +312,30 @@ public sealed class DetectionEngine
         return destination;
     }
 
-    /// <summary>The list in <see cref="byCgroup"/> of the cgroup's destinations in this poll.</summary>
-    private List<DestinationState> CgroupDestinations(ulong cgroupId)
+    /// <summary>A destination with its first flow joins its cgroup's list in <see cref="byCgroup"/>.</summary>
+    private void Activate(DestinationState destination)
     {
-        ref List<DestinationState>? list = ref CollectionsMarshal.GetValueRefOrAddDefault(byCgroup, cgroupId, out _);
-        return list ??= [];
+        ref List<DestinationState>? list = ref CollectionsMarshal.GetValueRefOrAddDefault(byCgroup, destination.Key.CgroupId, out _);
+        list ??= [];
+        destination.CgroupIndex = list.Count;
+        list.Add(destination);
     }
 
-    /// <summary>Cgroups with no destination in this poll leave <see cref="byCgroup"/>.</summary>
-    private void DropCgroupsWithoutDestinations()
+    /// <summary>A destination left without flows leaves its cgroup's list; a cgroup left without any, the index.</summary>
+    private void Deactivate(DestinationState destination)
     {
-        cgroupsGone.Clear();
-        foreach ((ulong cgroup, List<DestinationState> list) in byCgroup)
+        List<DestinationState> list = byCgroup[destination.Key.CgroupId];
+        int last = list.Count - 1;
+        if (destination.CgroupIndex != last)
         {
-            if (list.Count == 0)
-            {
-                cgroupsGone.Add(cgroup);
-            }
+            list[destination.CgroupIndex] = list[last];
+            list[destination.CgroupIndex].CgroupIndex = destination.CgroupIndex;
         }
 
-        foreach (ulong cgroup in cgroupsGone)
+        list.RemoveAt(last);
+        if (list.Count == 0)
         {
-            byCgroup.Remove(cgroup);
+            byCgroup.Remove(destination.Key.CgroupId);
         }
     }
 
@@ -352,7 +437,7 @@ public sealed class DetectionEngine
     public Investigation Investigate(ulong cgroupId)
     {
         List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = destinations.Values
-            .Where(d => d.Key.CgroupId == cgroupId && d.SeenInPoll == poll)
+            .Where(d => d.Key.CgroupId == cgroupId && d.Active)
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Select(d => (Summarize(d), (IReadOnlyList<FlowState>)d.Flows.ToList()))
             .ToList();
@@ -425,7 +510,7 @@ public sealed class DetectionEngine
         forgotten.Clear();
         foreach (DestinationState destination in destinations.Values)
         {
-            if (destination.SeenInPoll != poll)
+            if (!destination.Active)
             {
                 forgotten.Add(destination);
             }

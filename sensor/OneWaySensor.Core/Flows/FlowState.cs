@@ -36,6 +36,9 @@ public struct FlowState
     public long FirstSeenUnixNs;
     public FlowKey Key;
 
+    /// <summary>The table's change generation in which the flow was last listed as changed (<see cref="FlowTable.TakeChanges"/>).</summary>
+    internal long ChangeGeneration;
+
     /// <summary>What the last periodic flow summary already counted of <see cref="Tx"/> and <see cref="Rx"/>.</summary>
     internal FlowCounters SummarizedTx;
     internal FlowCounters SummarizedRx;

@@ -28,6 +28,12 @@ public sealed class FlowTable
     private long poll;
     private FlowTableCounters counters;
 
+    // the change log for TakeChanges: flows whose state a reader sees changed, and flows forgotten
+    private readonly List<FlowKey> changed = [];
+    private readonly List<FlowKey> removed = [];
+    private long changeGeneration = 1;
+    private bool changesComplete;
+
     public FlowTable(int expectedFlows = 1024, int maxFlows = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFlows, 1);
@@ -72,6 +78,7 @@ public sealed class FlowTable
             if (opening.Owner.Known && !state.Owner.Known)
             {
                 state.Owner = opening.Owner;
+                MarkChanged(ref state, opening.Key);
             }
 
             return;
@@ -100,6 +107,8 @@ public sealed class FlowTable
         {
             state.RxTcpFlags |= opening.TcpFlags;
         }
+
+        MarkChanged(ref state, opening.Key);
     }
 
     /// <summary>
@@ -129,6 +138,7 @@ public sealed class FlowTable
         state.SeenInPoll = poll;
         CountNewFlow(sample.Key.CgroupId);
         counters.Resumed++;
+        MarkChanged(ref state, sample.Key);
     }
 
     /// <summary>Starts a poll: every flow the source holds follows through <see cref="Observe"/>.</summary>
@@ -155,6 +165,8 @@ public sealed class FlowTable
 
         FlowCounters tx = sameIncarnation ? sample.Tx.Since(state.SourceTx) : sample.Tx;
         FlowCounters rx = sameIncarnation ? sample.Rx.Since(state.SourceRx) : sample.Rx;
+        bool news = !sameIncarnation || tx != default || rx != default || sample.LastSeenUnixNs > state.LastSeenUnixNs
+            || (state.TxTcpFlags | sample.TxTcpFlags) != state.TxTcpFlags || (state.RxTcpFlags | sample.RxTcpFlags) != state.RxTcpFlags;
         state.SourceTx = sample.Tx;
         state.SourceRx = sample.Rx;
         state.SourceFirstSeenUnixNs = sample.FirstSeenUnixNs;
@@ -163,6 +175,10 @@ public sealed class FlowTable
         state.TxTcpFlags |= sample.TxTcpFlags;
         state.RxTcpFlags |= sample.RxTcpFlags;
         AddTraffic(ref state, sample.Key.CgroupId, tx, rx, sample.LastSeenUnixNs);
+        if (news)
+        {
+            MarkChanged(ref state, sample.Key);
+        }
     }
 
     /// <summary>
@@ -239,6 +255,12 @@ public sealed class FlowTable
     {
         if (flows.Remove(key, out FlowState last))
         {
+            if (changesComplete)
+            {
+                removed.Add(key);
+                LimitChanges();
+            }
+
             counters.Expired++;
             Summarizer?.Add(ref last);
             ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrNullRef(cgroups, key.CgroupId);
@@ -274,6 +296,50 @@ public sealed class FlowTable
         }
 
         return removed.Count - before;
+    }
+
+    /// <summary>
+    /// Hands the consumer (the detections) the flows changed and the flows
+    /// forgotten since its last call, each changed flow once, so that it need
+    /// not walk every flow on every poll. "Changed" is what a reader of
+    /// <see cref="FlowState"/> sees: new, traffic, last seen, TCP flags or
+    /// owner. Returns false when the log is incomplete (the first call, or
+    /// more changes went untaken than the table holds flows): then the
+    /// consumer must read every flow, and the log is complete from here on.
+    /// </summary>
+    public bool TakeChanges(List<FlowKey> changedFlows, List<FlowKey> removedFlows)
+    {
+        ArgumentNullException.ThrowIfNull(changedFlows);
+        ArgumentNullException.ThrowIfNull(removedFlows);
+        bool complete = changesComplete;
+        changedFlows.AddRange(changed);
+        removedFlows.AddRange(removed);
+        changed.Clear();
+        removed.Clear();
+        changeGeneration++;
+        changesComplete = true;
+        return complete;
+    }
+
+    private void MarkChanged(ref FlowState state, in FlowKey key)
+    {
+        if (changesComplete && state.ChangeGeneration != changeGeneration)
+        {
+            state.ChangeGeneration = changeGeneration;
+            changed.Add(key);
+            LimitChanges();
+        }
+    }
+
+    /// <summary>A log nobody takes (replay without detections) stops growing: the next taker reads every flow.</summary>
+    private void LimitChanges()
+    {
+        if (changed.Count + removed.Count > Math.Max(1024, 2 * flows.Count))
+        {
+            changesComplete = false;
+            changed.Clear();
+            removed.Clear();
+        }
     }
 
     private void CountNewFlow(ulong cgroupId)

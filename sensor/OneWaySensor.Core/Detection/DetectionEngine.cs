@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using OneWaySensor.Alerts;
@@ -12,12 +12,13 @@ namespace OneWaySensor.Detection;
 /// <summary>
 /// Runs every detection of the ADS over the flow table after each poll.
 /// Flows are grouped by destination (cgroup, protocol, remote address and
-/// port), so ephemeral ports do not split a pattern; each rule looks at a
-/// destination (or, for silent_listener, a container) and proposes
-/// candidates; a suspected outage (many containers failing to reach one
-/// destination at once) downgrades them; exec annotations raise them; the
-/// <see cref="AlertGate"/> applies allowlists, maintenance windows and one
-/// alert per (cgroup, rule, destination) per window.
+/// port), so ephemeral ports do not split a pattern; the groups follow the
+/// table's change log, so a flow that did not change costs nothing a poll.
+/// Each rule looks at a destination (or, for silent_listener, a container)
+/// and proposes candidates; a suspected outage (many containers failing to
+/// reach one destination at once) downgrades them; exec annotations raise
+/// them; the <see cref="AlertGate"/> applies allowlists, maintenance
+/// windows and one alert per (cgroup, rule, destination) per window.
 /// Single-threaded (the source's thread), except <see cref="Observe"/>.
 /// </summary>
 public sealed class DetectionEngine
@@ -63,6 +64,7 @@ public sealed class DetectionEngine
 
     /// <summary>Destinations remembered at most; past it the longest silent are forgotten first.</summary>
     private const int MaxDestinations = 100_000;
+
     /// <summary>Flows in the table at this poll: per-flow memory beyond twice this is swept.</summary>
     private int groupedFlows;
 

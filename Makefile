@@ -24,6 +24,7 @@ DOTNET     ?= dotnet
 CONFIG     ?= Release
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 BTF        ?= /sys/kernel/btf/vmlinux
+DOTNET_RID := linux-$(shell uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
 
 ifeq ($(V),1)
 Q :=
@@ -93,9 +94,12 @@ $(TRAFFICGEN): tests/tools/owsgen.c | $(DEPS_STAMP)
 
 native: $(SHIM)
 
+# Published ReadyToRun: the host starts on precompiled code instead of JIT-compiling
+# its start-up and first polls (bench/RESULTS.md, "Start-up"); still framework-dependent.
 $(HOST): $(SHIM) $(DOTNET_SRC)
 	$(call msg,DOTNET,$@)
-	$(Q)$(DOTNET) build sensor/OneWaySensor.Cli -c $(CONFIG) -o $(OUT) --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
+	$(Q)$(DOTNET) publish sensor/OneWaySensor.Cli -c $(CONFIG) -r $(DOTNET_RID) --self-contained false -p:PublishReadyToRun=true \
+		-o $(OUT) --nologo -v quiet -clp:NoSummary -clp:ErrorsOnly
 	$(Q)touch $@
 
 host: $(HOST)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OneWaySensor.Alerts;
 
 namespace OneWaySensor.Detection;
@@ -41,7 +43,8 @@ public sealed class SuppressionCounters
 /// </summary>
 internal sealed class AlertGate(DetectionOptions options, long windowNs)
 {
-    private readonly Dictionary<(ulong Cgroup, string Rule, DestinationKey Destination), (long Last, int Raised, int Repeats, long Activity)> raised = [];
+    // Last: when it was last raised; Asked: when a candidate last came to the gate (the sweep goes by it)
+    private readonly Dictionary<(ulong Cgroup, string Rule, DestinationKey Destination), (long Last, int Raised, int Repeats, long Activity, long Asked)> raised = [];
     private readonly List<(ulong, string, DestinationKey)> expired = [];
 
     public SuppressionCounters Counters { get; } = new();
@@ -84,21 +87,28 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
         }
 
         var key = (subject.Workload.CgroupId, rule, subject.Destination);
-        bool known = raised.TryGetValue(key, out (long Last, int Raised, int Repeats, long Activity) before);
-        if (known && activity <= before.Activity)
+        ref var gate = ref CollectionsMarshal.GetValueRefOrNullRef(raised, key);
+        bool known = !Unsafe.IsNullRef(ref gate);
+        if (known)
         {
-            return null; // the same traffic as the last alert: nothing to say
+            gate.Asked = nowUnixNs;
+            if (activity <= gate.Activity)
+            {
+                return null; // the same traffic as the last alert: nothing to say
+            }
+
+            if (nowUnixNs - gate.Last < windowNs)
+            {
+                gate.Repeats++;
+                gate.Activity = activity;
+                Counters.Repeat(rule);
+                return null;
+            }
         }
 
-        if (known && nowUnixNs - before.Last < windowNs)
-        {
-            raised[key] = before with { Repeats = before.Repeats + 1, Activity = activity };
-            Counters.Repeat(rule);
-            return null;
-        }
-
-        raised[key] = (nowUnixNs, before.Raised + 1, 0, activity);
-        return (priority, before.Raised, before.Repeats, downgrade);
+        (int raisedBefore, int repeats) = known ? (gate.Raised, gate.Repeats) : (0, 0);
+        raised[key] = (nowUnixNs, raisedBefore + 1, 0, activity, nowUnixNs);
+        return (priority, raisedBefore, repeats, downgrade);
     }
 
     /// <summary>
@@ -110,7 +120,7 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
     /// </summary>
     public bool RefusesRepeat(string rule, in AlertSubjectParts subject, long nowUnixNs, long activity)
     {
-        if (!raised.TryGetValue((subject.Workload.CgroupId, rule, subject.Destination), out (long Last, int Raised, int Repeats, long Activity) before)
+        if (!raised.TryGetValue((subject.Workload.CgroupId, rule, subject.Destination), out var before)
             || (activity > before.Activity && nowUnixNs - before.Last >= windowNs))
         {
             return false;
@@ -120,13 +130,17 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
         return Admit(rule, subject, AlertPriority.Low, nowUnixNs, activity) is null;
     }
 
-    /// <summary>Forgets gates older than a few windows, so memory follows the live destinations.</summary>
+    /// <summary>
+    /// Forgets gates no candidate came to for a few windows, so memory follows
+    /// the live destinations. By when it was last asked, not last raised: a
+    /// finished flow the table keeps for longer must not be raised again.
+    /// </summary>
     public void Sweep(long nowUnixNs)
     {
         expired.Clear();
         foreach (var pair in raised)
         {
-            if (nowUnixNs - pair.Value.Last > 4 * windowNs)
+            if (nowUnixNs - pair.Value.Asked > 4 * windowNs)
             {
                 expired.Add(pair.Key);
             }

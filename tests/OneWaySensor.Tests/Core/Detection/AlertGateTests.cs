@@ -46,4 +46,25 @@ public sealed class AlertGateTests
         Assert.Equal(1, again.Value.Raised);
         Assert.Equal(1, again.Value.Repeats);
     }
+
+    [Fact]
+    public void The_sweep_forgets_a_gate_no_candidate_came_to_for_four_windows_and_keeps_one_still_asked()
+    {
+        var asked = new AlertGate(new DetectionOptions(), Window);
+        var silent = new AlertGate(new DetectionOptions(), Window);
+        foreach (AlertGate gate in new[] { asked, silent })
+        {
+            Assert.NotNull(gate.Admit("one_way_flow", Subject, AlertPriority.High, 100 * Second, 90 * Second));
+        }
+
+        // the same condition, no new traffic, three windows on: refused, and remembered as asked
+        Assert.True(asked.RefusesRepeat("one_way_flow", Subject, 280 * Second, 90 * Second));
+        asked.Sweep(341 * Second);
+        silent.Sweep(341 * Second);
+
+        Assert.Null(asked.Admit("one_way_flow", Subject, AlertPriority.High, 342 * Second, 90 * Second));
+        var fresh = silent.Admit("one_way_flow", Subject, AlertPriority.High, 342 * Second, 90 * Second);
+        Assert.NotNull(fresh);
+        Assert.Equal(0, fresh.Value.Raised);
+    }
 }

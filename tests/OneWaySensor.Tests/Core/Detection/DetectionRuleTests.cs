@@ -70,6 +70,20 @@ public sealed class DetectionRuleTests
         Assert.Single(harness.Alerts);
     }
 
+    [Fact]
+    public void A_finished_flow_the_table_keeps_for_long_is_still_not_raised_again()
+    {
+        // an idle timeout far above the window (the harness keeps flows an hour): the gate
+        // must remember the alert for as long as the same condition keeps coming back
+        var harness = new DetectionHarness();
+        for (int poll = 0; poll < 20; poll++)
+        {
+            harness.Poll(Start + ((60 + (poll * 30)) * Second), () => harness.Flow(Key(7, 40001), 300, 0, Start));
+        }
+
+        Assert.Single(harness.Alerts);
+    }
+
     [Theory]
     [InlineData(300ul, 1ul)] // one byte back: two-way
     [InlineData(0ul, 0ul)] // a handshake and nothing else

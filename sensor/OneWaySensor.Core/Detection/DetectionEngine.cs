@@ -56,7 +56,7 @@ public sealed class DetectionEngine
 
     // reused across polls, so that a poll in which nothing new happens allocates nothing
     private readonly List<FlowState> listenerFlows = [];
-    private readonly List<DestinationState> forgotten = [];
+    private readonly List<DestinationState> silent = [];
     private const int RecentAlertsPerCgroup = 20;
 
     /// <summary>How long a silent destination's contacts are kept: beacons up to an hour apart still line up.</summary>
@@ -508,29 +508,29 @@ public sealed class DetectionEngine
     /// </summary>
     private void Forget(long nowUnixNs)
     {
-        // the silent ones first: they are all a destination past its memory can be
-        forgotten.Clear();
+        // only a destination without flows can be forgotten: past its memory, or the longest silent past the limit
+        silent.Clear();
         foreach (DestinationState destination in destinations.Values)
         {
             if (!destination.Active)
             {
-                forgotten.Add(destination);
+                silent.Add(destination);
             }
         }
 
         int excess = destinations.Count - MaxDestinations;
         if (excess > 0)
         {
-            forgotten.Sort(static (a, b) => a.LastSeenUnixNs.CompareTo(b.LastSeenUnixNs));
+            silent.Sort(static (a, b) => a.LastSeenUnixNs.CompareTo(b.LastSeenUnixNs));
         }
 
-        for (int i = 0; i < forgotten.Count; i++)
+        for (int i = 0; i < silent.Count; i++)
         {
-            if (i < excess || nowUnixNs - forgotten[i].LastSeenUnixNs > DestinationMemoryNs)
+            if (i < excess || nowUnixNs - silent[i].LastSeenUnixNs > DestinationMemoryNs)
             {
                 // a memo still naming it finds its destination anew
-                forgotten[i].Forgotten = true;
-                destinations.Remove(forgotten[i].Key);
+                silent[i].Forgotten = true;
+                destinations.Remove(silent[i].Key);
             }
         }
 

@@ -29,8 +29,8 @@ public sealed class FlowTable
     private FlowTableCounters counters;
 
     // the change log for TakeChanges: flows whose state a reader sees changed, and flows forgotten
-    private readonly List<FlowKey> changed = [];
-    private readonly List<FlowKey> removed = [];
+    private readonly List<FlowKey> changedLog = [];
+    private readonly List<FlowKey> removedLog = [];
     private long changeGeneration = 1;
     private bool changesComplete;
 
@@ -257,7 +257,7 @@ public sealed class FlowTable
         {
             if (changesComplete)
             {
-                removed.Add(key);
+                removedLog.Add(key);
                 LimitChanges();
             }
 
@@ -303,19 +303,20 @@ public sealed class FlowTable
     /// forgotten since its last call, each changed flow once, so that it need
     /// not walk every flow on every poll. "Changed" is what a reader of
     /// <see cref="FlowState"/> sees: new, traffic, last seen, TCP flags or
-    /// owner. Returns false when the log is incomplete (the first call, or
-    /// more changes went untaken than the table holds flows): then the
-    /// consumer must read every flow, and the log is complete from here on.
+    /// owner. Returns false when the log is incomplete (the first call, or a
+    /// log left untaken until it held twice as many entries as the table
+    /// holds flows): then the consumer must read every flow, and the log is
+    /// complete from here on.
     /// </summary>
     public bool TakeChanges(List<FlowKey> changedFlows, List<FlowKey> removedFlows)
     {
         ArgumentNullException.ThrowIfNull(changedFlows);
         ArgumentNullException.ThrowIfNull(removedFlows);
         bool complete = changesComplete;
-        changedFlows.AddRange(changed);
-        removedFlows.AddRange(removed);
-        changed.Clear();
-        removed.Clear();
+        changedFlows.AddRange(changedLog);
+        removedFlows.AddRange(removedLog);
+        changedLog.Clear();
+        removedLog.Clear();
         changeGeneration++;
         changesComplete = true;
         return complete;
@@ -326,7 +327,7 @@ public sealed class FlowTable
         if (changesComplete && state.ChangeGeneration != changeGeneration)
         {
             state.ChangeGeneration = changeGeneration;
-            changed.Add(key);
+            changedLog.Add(key);
             LimitChanges();
         }
     }
@@ -334,11 +335,11 @@ public sealed class FlowTable
     /// <summary>A log nobody takes (replay without detections) stops growing: the next taker reads every flow.</summary>
     private void LimitChanges()
     {
-        if (changed.Count + removed.Count > Math.Max(1024, 2 * flows.Count))
+        if (changedLog.Count + removedLog.Count > Math.Max(1024, 2 * flows.Count))
         {
             changesComplete = false;
-            changed.Clear();
-            removed.Clear();
+            changedLog.Clear();
+            removedLog.Clear();
         }
     }
 

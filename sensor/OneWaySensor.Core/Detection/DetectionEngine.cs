@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using OneWaySensor.Alerts;
 using OneWaySensor.Containers;
@@ -36,37 +34,14 @@ public sealed class DetectionEngine
     private readonly Baseline.BaselinePersistence? baselineSaves;
     private readonly ExecTracker execs = new();
     private readonly ConcurrentQueue<RuntimeEvent> runtimeEvents = new();
-    private readonly Dictionary<DestinationKey, DestinationState> destinations = [];
-    private readonly Dictionary<FlowKey, FlowMemo> flowMemos = [];
-    private readonly Dictionary<ulong, long> cgroupFirstSeen = [];
+    private readonly DestinationGroups groups = new();
     private readonly Dictionary<string, ulong> alertsByRule = [];
     private readonly Dictionary<ulong, Queue<Alert>> recentAlerts = [];
 
-    // the destinations with flows, by cgroup, kept up to date as they gain and lose flows: an alert's
-    // context and silent_listener look at one cgroup, and a scan of every destination per alert was quadratic
-    private readonly Dictionary<ulong, List<DestinationState>> byCgroup = [];
-
-    // the table's change log, taken each poll, and the destinations with new outbound bytes in it
-    private readonly List<FlowKey> changedFlows = [];
-    private readonly List<FlowKey> removedFlows = [];
-    private readonly List<DestinationState> pendingBursts = [];
-
-    /// <summary>Bumped by a full regroup: a memo placed in an older one is in no list.</summary>
-    private long placement = 1;
-
     // reused across polls, so that a poll in which nothing new happens allocates nothing
     private readonly List<FlowState> listenerFlows = [];
-    private readonly List<DestinationState> silent = [];
     private const int RecentAlertsPerCgroup = 20;
 
-    /// <summary>How long a silent destination's contacts are kept: beacons up to an hour apart still line up.</summary>
-    private const long DestinationMemoryNs = 6 * 3600 * UnixTime.NanosecondsPerSecond;
-
-    /// <summary>Destinations remembered at most; past it the longest silent are forgotten first.</summary>
-    private const int MaxDestinations = 100_000;
-
-    /// <summary>Flows in the table at this poll: per-flow memory beyond twice this is swept.</summary>
-    private int groupedFlows;
 
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
     {
@@ -99,11 +74,11 @@ public sealed class DetectionEngine
         }
 
         var context = new RuleContext(nowUnixNs, windowNs, options);
-        Group(table, nowUnixNs);
+        groups.Update(table, nowUnixNs, options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond);
         Learn(nowUnixNs);
         candidates.Clear();
         refusedFailures.Clear();
-        foreach (DestinationState destination in destinations.Values)
+        foreach (DestinationState destination in groups.All)
         {
             if (!destination.Active || destination.Key.IsMulticastOrBroadcast)
             {
@@ -150,7 +125,7 @@ public sealed class DetectionEngine
             return;
         }
 
-        foreach (DestinationState destination in destinations.Values)
+        foreach (DestinationState destination in groups.All)
         {
             if (destination.Active && workloads.Describe(destination.Key.CgroupId).Metadata?.Image is string image)
             {
@@ -170,180 +145,9 @@ public sealed class DetectionEngine
         }
     }
 
-    /// <summary>
-    /// Brings each destination's flows up to date with the table and feeds
-    /// the contact series. From the table's change log (the flows changed and
-    /// forgotten since the last poll), so a flow that did not change costs
-    /// nothing; by regrouping every flow when the log is incomplete (the
-    /// first poll, or a log that overflowed).
-    /// </summary>
-    private void Group(FlowTable table, long nowUnixNs)
-    {
-        changedFlows.Clear();
-        removedFlows.Clear();
-        groupedFlows = table.Count;
-        if (table.TakeChanges(changedFlows, removedFlows))
-        {
-            foreach (FlowKey key in removedFlows)
-            {
-                Unplace(key);
-            }
-
-            foreach (FlowKey key in changedFlows)
-            {
-                if (table.TryGet(key, out FlowState flow))
-                {
-                    Place(flow);
-                }
-            }
-        }
-        else
-        {
-            Regroup(table);
-        }
-
-        long silenceNs = options.Beacon.SilenceSeconds * UnixTime.NanosecondsPerSecond;
-        foreach (DestinationState destination in pendingBursts)
-        {
-            destination.Bursts.ObserveActivity(nowUnixNs, destination.PendingTxBytes, silenceNs);
-            destination.PendingTxBytes = 0;
-        }
-
-        pendingBursts.Clear();
-    }
-
-    /// <summary>Every destination's flows from scratch: every memo's place in a list is stale from here on.</summary>
-    private void Regroup(FlowTable table)
-    {
-        placement++;
-        foreach (DestinationState destination in destinations.Values)
-        {
-            destination.Flows.Clear();
-        }
-
-        byCgroup.Clear();
-        foreach (FlowState flow in table.Flows)
-        {
-            Place(flow);
-        }
-    }
-
-    /// <summary>Puts the flow's state in its destination's list (new, or in its place there) and feeds the destination's series.</summary>
-    private void Place(in FlowState flow)
-    {
-        // the one lookup per changed flow: its memo remembers the flow's destination and its place in that list
-        ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrAddDefault(flowMemos, flow.Key, out bool known);
-        DestinationState? destination = memo.Destination;
-        if (destination is null || destination.Forgotten)
-        {
-            destination = DestinationOf(flow);
-            memo.Destination = destination;
-            memo.Placement = 0;
-        }
-
-        if (memo.Placement == placement)
-        {
-            destination.Flows[memo.Index] = flow;
-        }
-        else
-        {
-            memo.Placement = placement;
-            memo.Index = destination.Flows.Count;
-            destination.Flows.Add(flow);
-            if (destination.Flows.Count == 1)
-            {
-                Activate(destination);
-            }
-        }
-
-        destination.FirstSeenUnixNs = Math.Min(destination.FirstSeenUnixNs, flow.FirstSeenUnixNs);
-        destination.LastSeenUnixNs = Math.Max(destination.LastSeenUnixNs, flow.LastSeenUnixNs);
-        if (!known && flow.Initiator == FlowInitiator.Local)
-        {
-            destination.Connections.AddContact(flow.FirstSeenUnixNs, flow.Tx.PayloadBytes);
-        }
-
-        ulong fresh = flow.Tx.PayloadBytes - Math.Min(memo.TxPayloadBytes, flow.Tx.PayloadBytes);
-        if (fresh > 0)
-        {
-            if (destination.PendingTxBytes == 0)
-            {
-                pendingBursts.Add(destination);
-            }
-
-            destination.PendingTxBytes += fresh;
-        }
-
-        memo.TxPayloadBytes = flow.Tx.PayloadBytes;
-    }
-
-    /// <summary>Takes a flow the table forgot out of its destination's list; its memo stays, so it is known if it comes back.</summary>
-    private void Unplace(in FlowKey key)
-    {
-        ref FlowMemo memo = ref CollectionsMarshal.GetValueRefOrNullRef(flowMemos, key);
-        if (Unsafe.IsNullRef(ref memo) || memo.Placement != placement)
-        {
-            return;
-        }
-
-        memo.Placement = 0;
-        DestinationState destination = memo.Destination!;
-        List<FlowState> flows = destination.Flows;
-        int last = flows.Count - 1;
-        if (memo.Index != last)
-        {
-            // the last flow takes the gap; looking up another key leaves this ref valid
-            flows[memo.Index] = flows[last];
-            CollectionsMarshal.GetValueRefOrNullRef(flowMemos, flows[memo.Index].Key).Index = memo.Index;
-        }
-
-        flows.RemoveAt(last);
-        if (flows.Count == 0)
-        {
-            Deactivate(destination);
-        }
-    }
-
-    /// <summary>The flow's destination, made when new; the first flow of a cgroup also dates it.</summary>
-    private DestinationState DestinationOf(in FlowState flow)
-    {
-        var key = DestinationKey.Of(flow.Key);
-        ref DestinationState? destination = ref CollectionsMarshal.GetValueRefOrAddDefault(destinations, key, out _);
-        destination ??= new DestinationState(key);
-        cgroupFirstSeen.TryAdd(flow.Key.CgroupId, flow.FirstSeenUnixNs);
-        return destination;
-    }
-
-    /// <summary>A destination with its first flow joins its cgroup's list in <see cref="byCgroup"/>.</summary>
-    private void Activate(DestinationState destination)
-    {
-        ref List<DestinationState>? list = ref CollectionsMarshal.GetValueRefOrAddDefault(byCgroup, destination.Key.CgroupId, out _);
-        list ??= [];
-        destination.CgroupIndex = list.Count;
-        list.Add(destination);
-    }
-
-    /// <summary>A destination left without flows leaves its cgroup's list; a cgroup left without any, the index.</summary>
-    private void Deactivate(DestinationState destination)
-    {
-        List<DestinationState> list = byCgroup[destination.Key.CgroupId];
-        int last = list.Count - 1;
-        if (destination.CgroupIndex != last)
-        {
-            list[destination.CgroupIndex] = list[last];
-            list[destination.CgroupIndex].CgroupIndex = destination.CgroupIndex;
-        }
-
-        list.RemoveAt(last);
-        if (list.Count == 0)
-        {
-            byCgroup.Remove(destination.Key.CgroupId);
-        }
-    }
-
     private void EvaluateListeners(RuleContext context)
     {
-        foreach ((ulong cgroupId, List<DestinationState> cgroup) in byCgroup)
+        foreach ((ulong cgroupId, List<DestinationState> cgroup) in groups.ByCgroup)
         {
             Workload workload = workloads.Describe(cgroupId);
             if (workload.Metadata is null || workload.Metadata.PublishedPorts.Count == 0)
@@ -351,7 +155,7 @@ public sealed class DetectionEngine
                 continue;
             }
 
-            long observedSince = cgroupFirstSeen.GetValueOrDefault(cgroupId, context.NowUnixNs);
+            long observedSince = groups.CgroupFirstSeen(cgroupId) ?? context.NowUnixNs;
             if (workload.Container is not null && execs.StartedAt(workload.Container.Id) is DateTimeOffset started)
             {
                 observedSince = Math.Min(observedSince, UnixTime.FromDateTimeOffset(started));
@@ -438,7 +242,7 @@ public sealed class DetectionEngine
     /// </summary>
     public Investigation Investigate(ulong cgroupId)
     {
-        List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = destinations.Values
+        List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = groups.All
             .Where(d => d.Key.CgroupId == cgroupId && d.Active)
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Select(d => (Summarize(d), (IReadOnlyList<FlowState>)d.Flows.ToList()))
@@ -491,7 +295,7 @@ public sealed class DetectionEngine
 
     private AlertContext ContextFor(Candidate candidate)
     {
-        List<DestinationSummary> others = byCgroup.GetValueOrDefault(candidate.Destination.CgroupId, [])
+        List<DestinationSummary> others = groups.ByCgroup.GetValueOrDefault(candidate.Destination.CgroupId, [])
             .Where(d => d.Key != candidate.Destination)
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Take(10)
@@ -500,56 +304,15 @@ public sealed class DetectionEngine
         return new AlertContext(candidate.Flows.OrderByDescending(flow => flow.LastSeenUnixNs).Take(10).ToList(), others);
     }
 
-    /// <summary>
-    /// Destinations silent for longer than <see cref="DestinationMemoryNs"/>
-    /// (their contacts are kept that long, so a beacon slower than the flow
-    /// idle timeout is still scored), the oldest past <see cref="MaxDestinations"/>,
-    /// and per-flow memory of flows gone.
-    /// </summary>
+    /// <summary>What the detections remember follows the destinations and cgroups that exist.</summary>
     private void Forget(long nowUnixNs)
     {
-        // only a destination without flows can be forgotten: past its memory, or the longest silent past the limit
-        silent.Clear();
-        foreach (DestinationState destination in destinations.Values)
+        groups.Forget(nowUnixNs);
+        if (recentAlerts.Count > (2 * groups.Count) + 1024)
         {
-            if (!destination.Active)
+            HashSet<ulong> live = groups.RememberedCgroups();
+            foreach (ulong cgroup in recentAlerts.Keys.Where(cgroup => !live.Contains(cgroup)).ToList())
             {
-                silent.Add(destination);
-            }
-        }
-
-        int excess = destinations.Count - MaxDestinations;
-        if (excess > 0)
-        {
-            silent.Sort(static (a, b) => a.LastSeenUnixNs.CompareTo(b.LastSeenUnixNs));
-        }
-
-        for (int i = 0; i < silent.Count; i++)
-        {
-            if (i < excess || nowUnixNs - silent[i].LastSeenUnixNs > DestinationMemoryNs)
-            {
-                // a memo still naming it finds its destination anew
-                silent[i].Forgotten = true;
-                destinations.Remove(silent[i].Key);
-            }
-        }
-
-        if (flowMemos.Count > 2 * groupedFlows + 1024)
-        {
-            var live = destinations.Values.SelectMany(d => d.Flows).Select(flow => flow.Key).ToHashSet();
-            foreach (FlowKey key in flowMemos.Keys.Where(key => !live.Contains(key)).ToList())
-            {
-                flowMemos.Remove(key);
-            }
-        }
-
-        // per-cgroup memory follows the destinations remembered
-        if (cgroupFirstSeen.Count + recentAlerts.Count > (2 * destinations.Count) + 1024)
-        {
-            var live = destinations.Keys.Select(key => key.CgroupId).ToHashSet();
-            foreach (ulong cgroup in cgroupFirstSeen.Keys.Concat(recentAlerts.Keys).Where(cgroup => !live.Contains(cgroup)).ToList())
-            {
-                cgroupFirstSeen.Remove(cgroup);
                 recentAlerts.Remove(cgroup);
             }
         }

@@ -19,6 +19,7 @@ rounds=${3:-5}
 warm=${WARM:-30}
 timed=${TIMED:-7}
 git rev-parse --verify --quiet "$old^{commit}" >/dev/null || { echo "compare.sh: not a commit: $old" >&2; exit 2; }
+command -v bc >/dev/null || { echo "compare.sh: bc is not installed (apt-get install bc, or run make bench-detection)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work/old" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 git worktree add --quiet --detach "$work/old" "$old"

@@ -9,7 +9,8 @@ namespace OneWaySensor.Bench;
 /// The detection engine's poll over a table fed as bench/scale feeds the
 /// sensor's: FLOWS flows across 1 000 cgroups, each to its own destination,
 /// a tenth of them with new traffic at each poll, one in a hundred one-way
-/// (alerted once, then refused as a repeat), the rest answered. After WARM
+/// (alerted once a window, its repeats refused in between), the rest
+/// answered. After WARM
 /// polls it times the engine alone (not the table's reading) over ROUNDS
 /// rounds of 10 polls and prints one line: the median, minimum and maximum
 /// of the rounds' milliseconds a poll, and the bytes the engine allocated a

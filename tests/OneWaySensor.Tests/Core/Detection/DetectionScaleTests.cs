@@ -58,12 +58,14 @@ public sealed class DetectionScaleTests
     }
 
     /// <summary>
-    /// A poll that only finds again what earlier polls alerted on: the failure
-    /// rules refuse their repeats (still counted, also towards an outage across
-    /// cgroups), a container's published port is answered, and young
-    /// destinations of containers are judged for exec_then_egress.
+    /// The source's reading at <paramref name="at"/>, which only finds again
+    /// what earlier polls alerted on: the failure rules refuse their repeats
+    /// (still counted, also towards an outage across cgroups), a container's
+    /// published port is answered, and young destinations of containers are
+    /// judged for exec_then_egress. Three flows are seen again, so they are
+    /// changes the engine takes from the table's log.
     /// </summary>
-    private static void SilentPoll(DetectionHarness harness, long at) => harness.Poll(at, () =>
+    private static void SilentReading(DetectionHarness harness, long at)
     {
         for (ulong cgroup = 1; cgroup <= 3; cgroup++)
         {
@@ -77,7 +79,7 @@ public sealed class DetectionScaleTests
 
         harness.Flow(Key(4, 8080, "198.51.100.7", 51000), 90, 300, Start, initiator: FlowInitiator.Remote, lastSeen: at);
         harness.Flow(Key(4, 40002, "198.51.100.9", 443), 300, 900, Start + (55 * Second), lastSeen: at);
-    });
+    }
 
     [Fact]
     public void A_poll_in_which_nothing_new_happens_allocates_nothing()
@@ -88,7 +90,7 @@ public sealed class DetectionScaleTests
         harness.Container(3, name: "auth", image: "shop/auth:1");
         harness.Container(4, name: "api", image: "shop/api:3", ports: [new PublishedPort("tcp", 8080, null, 80)]);
         long at = Start + (61 * Second);
-        SilentPoll(harness, at);
+        harness.Poll(at, () => SilentReading(harness, at));
         int alerts = harness.Alerts.Count;
         Assert.Contains(harness.Alerts, alert => alert.Rule == RuleIds.OneWayFlow && alert.Evidence.ContainsKey("suspected_outage"));
         Assert.Contains(harness.Alerts, alert => alert.Rule == RuleIds.UnansweredConnect);
@@ -100,7 +102,7 @@ public sealed class DetectionScaleTests
         {
             at += Second;
             harness.Table.BeginPoll();
-            SilentPoll(harness, at);
+            SilentReading(harness, at);
             harness.Table.EndPoll(at, 3600 * Second, idle);
             long before = GC.GetAllocatedBytesForCurrentThread();
             harness.Engine.Evaluate(harness.Table, at);

@@ -27,6 +27,9 @@ public struct FlowState
     public long LastSeenUnixNs;
     internal long SeenInPoll;
 
+    /// <summary>The table's change generation in which the flow was last listed as changed (<see cref="FlowTable.TakeChanges"/>): read with the reading.</summary>
+    internal long ChangeGeneration;
+
     /// <summary>The process that owns the local socket, when the source knows it.</summary>
     public Processes.ProcessRef Owner;
     public byte TxTcpFlags;
@@ -35,9 +38,6 @@ public struct FlowState
     public FlowInitiator Initiator;
     public long FirstSeenUnixNs;
     public FlowKey Key;
-
-    /// <summary>The table's change generation in which the flow was last listed as changed (<see cref="FlowTable.TakeChanges"/>).</summary>
-    internal long ChangeGeneration;
 
     /// <summary>What the last periodic flow summary already counted of <see cref="Tx"/> and <see cref="Rx"/>.</summary>
     internal FlowCounters SummarizedTx;

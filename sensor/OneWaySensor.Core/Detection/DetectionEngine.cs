@@ -42,7 +42,6 @@ public sealed class DetectionEngine
     private readonly List<FlowState> listenerFlows = [];
     private const int RecentAlertsPerCgroup = 20;
 
-
     public DetectionEngine(long windowSeconds, DetectionOptions options, IWorkloadDirectory workloads, IAlertSink sink, Baseline.BaselineModel? baselines = null, Baseline.BaselinePersistence? baselineSaves = null)
     {
         this.baselines = baselines;

@@ -11,6 +11,7 @@
 #   make bench-drain   build, then find the highest zero-loss ring buffer drain rate, C# host against libbpf C (root)
 #   make bench-scale   build, then 100 000 flows across 1 000 cgroups: the sensor's CPU, RSS, map occupancy, alert delay (root)
 #   make bench-detection BENCH_ARGS=COMMIT  the detection engine's poll at scale, this tree against COMMIT side by side
+#                      (MODE=read: the flow table's reading of every flow instead)
 
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all

@@ -24,6 +24,9 @@ internal static class DrainConsumer
     // EbpfFlowSource waits at most this long before it drains anyway
     private const int WaitMs = 100;
 
+    /// <summary>The table sized as the sensor sizes it, for its kernel map's default size.</summary>
+    private static readonly int SensorFlowMapEntries = new Configuration.SensorOptions().FlowMapEntries;
+
     public static int Run(string[] args)
     {
         if (args.Length == 2 && args[0] == "live")
@@ -43,7 +46,7 @@ internal static class DrainConsumer
     private static int Live(string dir)
     {
         using PinnedRing ring = PinnedRing.Open(Path.Combine(dir, "ring"));
-        var table = new FlowTable();
+        var table = new FlowTable(expectedFlows: SensorFlowMapEntries);
         RecordDispatcher dispatcher = Dispatcher(table);
         using var stop = new CancellationTokenSource();
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -71,7 +74,7 @@ internal static class DrainConsumer
     private static int Full(string dir, bool table)
     {
         using PinnedRing ring = PinnedRing.Open(Path.Combine(dir, "ring"));
-        var flows = new FlowTable();
+        var flows = new FlowTable(expectedFlows: SensorFlowMapEntries);
         var fieldsOnly = new FieldReader();
         RecordDispatcher dispatcher = table ? Dispatcher(flows) : fieldsOnly.CreateDispatcher();
         Console.WriteLine("ready");

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The detection engine's poll at scale, this tree against another commit,
-# side by side in one run: bench/detection/DetectionPoll is built against
+# The sensor's poll at scale, this tree against another commit, side by
+# side in one run: bench/detection/DetectionPoll is built against
 # each tree's OneWaySensor.Core (it uses only public API, so a commit from
 # before it existed works too), then the two run in turn, one process each
 # round (old new old new ...). Each process warms up, then times its own
 # rounds of 10 polls and reports their median; this prints the median, min
 # and max of those medians per build, the ratio new/old, and the bytes each
-# allocated a poll.
+# allocated a poll. MODE=engine (the default) times the detection engine's
+# pass, MODE=read the flow table's reading of every flow.
 # Usage: bench/detection/compare.sh OLD_COMMIT [FLOWS] [ROUNDS]
 #   defaults: FLOWS 200000 (bench/scale's 100 000 conversations, two flows
 #   each), ROUNDS 5; WARM (30) polls before timing, TIMED (7) rounds of 10
@@ -18,6 +19,7 @@ flows=${2:-200000}
 rounds=${3:-5}
 warm=${WARM:-30}
 timed=${TIMED:-7}
+mode=${MODE:-engine}
 git rev-parse --verify --quiet "$old^{commit}" >/dev/null || { echo "compare.sh: not a commit: $old" >&2; exit 2; }
 command -v bc >/dev/null || { echo "compare.sh: bc is not installed (apt-get install bc, or run make bench-detection)" >&2; exit 2; }
 work=$(mktemp -d)
@@ -34,10 +36,10 @@ for tree in old new; do
     { echo "compare.sh: building the probe against the $tree tree failed:" >&2; cat "$work/build.log" >&2; exit 1; }
 done
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r); $(date -u '+%F %T') UTC"
-echo "old $(git rev-parse --short "$old"), new $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- sensor || echo ' + uncommitted changes'); $flows flows, $rounds rounds"
+echo "old $(git rev-parse --short "$old"), new $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- sensor || echo ' + uncommitted changes'); $flows flows, $rounds rounds, timing the $mode"
 for r in $(seq "$rounds"); do
   for tree in old new; do
-    "$work/bin-$tree/DetectionPoll" "$flows" "$warm" "$timed" | awk -v t="$tree" '{ print t, $1, $4 }' >> "$work/results"
+    "$work/bin-$tree/DetectionPoll" "$flows" "$warm" "$timed" "$mode" | awk -v t="$tree" '{ print t, $1, $4 }' >> "$work/results"
   done
 done
 summary() { # build -> "median min max bytes"

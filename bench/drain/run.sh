@@ -104,7 +104,7 @@ field() { # line name -> value of name=value
 
 # sets best (records/s) and note for one consumer
 zero_loss() {
-	local who=$1 out=$work/live.out line lost offered records target delivered seen warmup clean
+	local who=$1 out=$work/live.out line lost offered records target delivered seen warmup clean warm_lost=0 warm_records=0
 	fresh_ring
 	consumer_command "$who" live
 	"${on_consumer[@]}" "${consumer[@]}" >"$out" 2>&1 &
@@ -118,11 +118,15 @@ zero_loss() {
 	for warmup in $(seq 15); do
 		line=$("${on_producer[@]}" "$producer" run "$pins" "$(awk "BEGIN { print ${rates%% *} * 1e6 }")" 1)
 		delivered=$(( delivered + $(field "$line" records) - $(field "$line" lost) ))
+		warm_lost=$(( warm_lost + $(field "$line" lost) ))
+		warm_records=$(( warm_records + $(field "$line" records) ))
 		if [ "$(field "$line" lost)" = 0 ]; then clean=$((clean + 1)); else clean=0; fi
 		if [ "$clean" = 2 ]; then break; fi
 	done
 	best=0
-	note="warm after $warmup s, reached the last rate"
+	# the start-up loss: what the consumer missed before it kept up
+	warm_note="warm after $warmup s (lost $warm_lost of $warm_records)"
+	note="$warm_note, reached the last rate"
 	for rate in $rates; do
 		target=$(awk "BEGIN { print $rate * 1e6 }")
 		line=$("${on_producer[@]}" "$producer" run "$pins" "$target" "$seconds")
@@ -131,12 +135,12 @@ zero_loss() {
 		records=$(field "$line" records)
 		delivered=$(( delivered + records - lost ))
 		if [ "$lost" != 0 ]; then
-			note="warm after $warmup s, lost $lost of $records at $rate M/s"
+			note="$warm_note, lost $lost of $records at $rate M/s"
 			break
 		fi
 		best=$offered
 		if awk "BEGIN { exit !($offered < 0.97 * $target) }"; then
-			note="warm after $warmup s, the producer reached only $(awk "BEGIN { printf \"%.2f\", $offered / 1e6 }") of $rate M/s"
+			note="$warm_note, the producer reached only $(awk "BEGIN { printf \"%.2f\", $offered / 1e6 }") of $rate M/s"
 			break
 		fi
 	done

@@ -11,9 +11,9 @@ namespace OneWaySensor.Flows;
 /// <para>
 /// Auto layout: the runtime packs the fields by size into 48 bytes, where
 /// declaration order padded each address to its 16-byte alignment (80
-/// bytes). The key sits twice in every flow table entry (as the key and in
-/// <see cref="FlowState"/>), so this is a third off the memory a flow-open
-/// record touches. Nothing reads a key's bytes as such (the kernel's form is
+/// bytes). Every look-up compares the key held in <see cref="FlowState"/>,
+/// so this is memory each flow-open record and each poll reading touches.
+/// Nothing reads a key's bytes as such (the kernel's form is
 /// <c>FlowKeyRecord</c>).
 /// </para>
 /// </summary>
@@ -33,7 +33,7 @@ public readonly record struct FlowKey(
 
     /// <summary>
     /// A seeded multiply-rotate over the key's six 64-bit words, small enough
-    /// to inline into the dictionary's lookup. The generated hash combined
+    /// to inline into the table's look-up. The generated hash combined
     /// seven field hashes, the two addresses each through a
     /// <see cref="HashCode"/> pass of its own, and cost about a tenth of a
     /// flow-open record's handling (bench/drain).
@@ -47,7 +47,7 @@ public readonly record struct FlowKey(
         hash = Mix(hash, (ulong)RemoteAddress);
         hash = Mix(hash, (ulong)(RemoteAddress >> 64));
 
-        // the dictionary reduces the hash modulo a prime: fold the well-mixed high half in
+        // a dictionary reduces the hash modulo a prime: fold the well-mixed high half in
         return (int)(hash ^ (hash >> 32));
     }
 

@@ -2,15 +2,15 @@ namespace OneWaySensor.Flows;
 
 /// <summary>
 /// Everything the sensor knows of one flow. Stored by value in
-/// <see cref="FlowTable"/>, so tracking a flow costs no object of its own.
+/// <see cref="FlowTable"/>'s store, so tracking a flow costs no object of
+/// its own.
 /// </summary>
 /// <remarks>
 /// Fields are in order of use, not of meaning: first what every flow-open
-/// record and every poll reading touches, then what only a new flow or a
-/// flow summary touches. With tens of thousands of flows each record's entry
-/// is a cache miss, and this order keeps the touched part to four cache
-/// lines of the dictionary entry instead of spreading over six
-/// (bench/drain measures it).
+/// record and every poll reading touches, then the key every look-up
+/// compares, then what only a flow summary touches. With tens of thousands
+/// of flows each record's state is a cache miss, and this order keeps the
+/// touched part to the first four cache lines (bench/drain measures it).
 /// </remarks>
 public struct FlowState
 {

@@ -62,10 +62,9 @@ public sealed class FlowSummarizer
     public List<FlowSummary> Summarize(FlowTable table, long nowUnixNs)
     {
         ArgumentNullException.ThrowIfNull(table);
-        foreach (FlowState flow in table.Flows)
+        foreach (ref FlowState flow in table.States)
         {
-            // changing a value through a ref leaves the enumeration valid
-            Add(ref table.GetRef(flow.Key));
+            Add(ref flow);
         }
 
         var summaries = new List<FlowSummary>(pending.Count);

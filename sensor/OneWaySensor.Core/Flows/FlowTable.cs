@@ -21,7 +21,7 @@ namespace OneWaySensor.Flows;
 /// </summary>
 public sealed class FlowTable
 {
-    private readonly Dictionary<FlowKey, FlowState> flows;
+    private readonly FlowStore flows;
     private readonly Dictionary<ulong, CgroupTotals> cgroups = [];
     private readonly int maxFlows;
     private (long LastSeenUnixNs, FlowKey Key)[] overLimit = [];
@@ -37,7 +37,7 @@ public sealed class FlowTable
     public FlowTable(int expectedFlows = 1024, int maxFlows = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFlows, 1);
-        flows = new Dictionary<FlowKey, FlowState>(Math.Min(expectedFlows, maxFlows));
+        flows = new FlowStore(Math.Min(expectedFlows, maxFlows));
         this.maxFlows = maxFlows;
     }
 
@@ -51,23 +51,28 @@ public sealed class FlowTable
     public IReadOnlyDictionary<ulong, CgroupTotals> Cgroups => cgroups;
 
     /// <summary>A copy of one flow's state, if the table has it.</summary>
-    public bool TryGet(in FlowKey key, out FlowState state) => flows.TryGetValue(key, out state);
-
-    /// <summary>Direct access to a flow's state for a rule to mark; null ref when absent.</summary>
-    public ref FlowState GetRef(in FlowKey key) => ref CollectionsMarshal.GetValueRefOrNullRef(flows, key);
+    public bool TryGet(in FlowKey key, out FlowState state)
+    {
+        ref FlowState found = ref flows.Find(key);
+        bool exists = !Unsafe.IsNullRef(ref found);
+        state = exists ? found : default;
+        return exists;
+    }
 
     /// <summary>Enumerates the flows by value; do not change the table meanwhile.</summary>
-    public Dictionary<FlowKey, FlowState>.ValueCollection Flows => flows.Values;
+    public FlowStateCollection Flows => new(flows);
+
+    /// <summary>The flows by reference, for the summaries' marks; valid until the table next changes.</summary>
+    internal Span<FlowState> States => flows.States;
 
     /// <summary>A flow's first packet, as soon as the source saw it.</summary>
     public void Open(in FlowOpening opening)
     {
-        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, opening.Key, out bool exists);
+        ref FlowState state = ref flows.GetOrAdd(opening.Key, out bool exists);
         FlowCounters tx = opening.FirstPacketOutbound ? opening.FirstPacket : default;
         FlowCounters rx = opening.FirstPacketOutbound ? default : opening.FirstPacket;
         if (!exists)
         {
-            state.Key = opening.Key;
             state.Initiator = opening.Initiator;
             state.FirstSeenUnixNs = opening.TimeUnixNs;
             CountNewFlow(opening.Key.CgroupId);
@@ -120,13 +125,12 @@ public sealed class FlowTable
     /// </summary>
     public void Resume(in FlowSample sample)
     {
-        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, sample.Key, out bool exists);
+        ref FlowState state = ref flows.GetOrAdd(sample.Key, out bool exists);
         if (exists)
         {
             throw new InvalidOperationException("a flow is resumed once, before the table counts anything of it");
         }
 
-        state.Key = sample.Key;
         state.Initiator = sample.Initiator;
         state.FirstSeenUnixNs = sample.FirstSeenUnixNs;
         state.LastSeenUnixNs = sample.LastSeenUnixNs;
@@ -147,11 +151,10 @@ public sealed class FlowTable
     /// <summary>The source's cumulative reading of one flow.</summary>
     public void Observe(in FlowSample sample)
     {
-        ref FlowState state = ref CollectionsMarshal.GetValueRefOrAddDefault(flows, sample.Key, out bool exists);
+        ref FlowState state = ref flows.GetOrAdd(sample.Key, out bool exists);
         if (!exists)
         {
             // its opening record was lost or is still queued: the reading says it all
-            state.Key = sample.Key;
             state.Initiator = sample.Initiator;
             state.FirstSeenUnixNs = sample.FirstSeenUnixNs;
             CountNewFlow(sample.Key.CgroupId);
@@ -194,19 +197,18 @@ public sealed class FlowTable
         ArgumentNullException.ThrowIfNull(idle);
         int idleBefore = idle.Count;
         int missing = 0;
-        foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
+        foreach (ref FlowState state in flows.States)
         {
-            if (nowUnixNs - pair.Value.LastSeenUnixNs > idleTimeoutNs)
+            if (nowUnixNs - state.LastSeenUnixNs > idleTimeoutNs)
             {
-                idle.Add(pair.Key);
+                idle.Add(state.Key);
             }
-            else if (pair.Value.SeenInPoll < poll)
+            else if (state.SeenInPoll < poll)
             {
                 missing++;
-                if (!pair.Value.MissingFromSource)
+                if (!state.MissingFromSource)
                 {
-                    // changing a value through a ref leaves the enumeration valid
-                    CollectionsMarshal.GetValueRefOrNullRef(flows, pair.Key).MissingFromSource = true;
+                    state.MissingFromSource = true;
                     counters.Evicted++;
                 }
             }
@@ -228,11 +230,11 @@ public sealed class FlowTable
         }
 
         int n = 0;
-        foreach (KeyValuePair<FlowKey, FlowState> pair in flows)
+        foreach (ref readonly FlowState state in flows.States)
         {
-            if (pair.Value.SeenInPoll < poll && nowUnixNs - pair.Value.LastSeenUnixNs <= idleTimeoutNs)
+            if (state.SeenInPoll < poll && nowUnixNs - state.LastSeenUnixNs <= idleTimeoutNs)
             {
-                overLimit[n++] = (pair.Value.LastSeenUnixNs, pair.Key);
+                overLimit[n++] = (state.LastSeenUnixNs, state.Key);
             }
         }
 

@@ -179,7 +179,7 @@ int ows_flush_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct socket_flow *flow = ctx->value;
 	struct sock *sk = ctx->sk;
 
-	if (flow && sk)
+	if (flow && sk && has_pending(flow))
 		flush_socket_flow(flow, sk);
 	return 0;
 }

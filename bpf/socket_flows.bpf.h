@@ -12,7 +12,8 @@
  * directly, so every packet is counted once, in one place or the other.
  * Pending counts move into the flow map, the only thing user space reads:
  *   - before each read of the map, by an iterator over every socket's
- *     storage (ows_flush_sockets) that user space runs;
+ *     storage (ows_flush_sockets) that user space runs; it passes over a
+ *     socket with nothing pending after plain reads (has_pending);
  *   - when the socket is closed (ows_sock_release), after which its
  *     packets (a TCP socket's last segments) go to the map directly.
  * Each move takes the counts with an atomic exchange, so a count moves
@@ -263,6 +264,21 @@ static __always_inline void flush_socket_flow(struct socket_flow *flow, void *sk
 		stats->tx_tcp_flags |= flow->tcp_flags[OWS_DIR_TX];
 	if ((stats->rx_tcp_flags | flow->tcp_flags[OWS_DIR_RX]) != stats->rx_tcp_flags)
 		stats->rx_tcp_flags |= flow->tcp_flags[OWS_DIR_RX];
+}
+
+/*
+ * Whether a socket has counts to move, read without the exchanges: between
+ * two polls most sockets are idle, and the flush's four atomic exchanges
+ * on each would dirty every socket's counts line at every poll. For the
+ * poll's iterator only: a count added just after these reads moves at the
+ * next flush. A close must not take this shortcut, as its exchanges order
+ * it against a packet's add (add_socket_packet).
+ */
+static __always_inline int has_pending(const struct socket_flow *flow)
+{
+	return (*(volatile const __u64 *)&flow->counts[OWS_DIR_TX] | *(volatile const __u64 *)&flow->counts[OWS_DIR_RX] |
+		*(volatile const __u64 *)&flow->payload[OWS_DIR_TX] |
+		*(volatile const __u64 *)&flow->payload[OWS_DIR_RX]) != 0;
 }
 
 /* counts a packet of the socket's flow: one atomic add, two for TCP payload */

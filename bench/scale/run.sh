@@ -23,7 +23,14 @@
 #   ROUND_MS (10000), SAMPLE_SECONDS (5), WINDOW_SECONDS (60),
 #   WARMUP_SECONDS (90), ONE_WAY_EVERY (100), PROBES (4),
 #   BEACON_SILENCE_SECONDS (30: see below), SENSOR_NICE (-5: see below),
-#   KEEP_WORK (keep the raw files)
+#   KEEP_WORK (keep the raw files), SENSORS (out/onewaysensor: several
+#   builds of the host, each with its own shim and BPF object beside it,
+#   run in turn for each map size, so two builds compare in one run)
+#
+# With bpftool present, the kernel's run time statistics are on for the
+# run (kernel.bpf_stats_enabled, restored after): each summary gives the
+# socket flush iterator's time a poll and a socket, and the packet
+# programs' time a packet.
 #
 # A round every 10 s keeps every flow live (the idle timeout is 120 s) at
 # 10 000 datagrams/s each way: the sensor's user-space work per poll is
@@ -63,7 +70,11 @@ work=$(mktemp -d)
 for tool in curl awk jq bc column; do
 	command -v "$tool" >/dev/null || { echo "scale bench: $tool is not installed" >&2; exit 1; }
 done
-[ -x out/onewaysensor ] && [ -x out/scalegen ] || { echo "scale bench: run make bench-scale (out/onewaysensor, out/scalegen)" >&2; exit 1; }
+read -r -a sensors <<<"${SENSORS:-out/onewaysensor}"
+[ -x out/scalegen ] || { echo "scale bench: run make bench-scale (out/onewaysensor, out/scalegen)" >&2; exit 1; }
+for sensor in "${sensors[@]}"; do
+	[ -x "$sensor" ] || { echo "scale bench: $sensor is not built (make bench-scale builds out/onewaysensor)" >&2; exit 1; }
+done
 root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$root" ] || { echo "scale bench: no cgroup v2 mount" >&2; exit 1; }
 dir=$root/ows-scale
@@ -91,11 +102,17 @@ remove_cgroups() {
 	for cg in "$dir"/*/; do rmdir "$cg" 2>/dev/null || echo "scale bench: could not remove $cg" >&2; done
 	rmdir "$dir" 2>/dev/null || echo "scale bench: could not remove $dir" >&2
 }
+stats_before=
+if command -v bpftool >/dev/null; then
+	stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+fi
 cleanup() {
 	for pid in "${gen_pids[@]}"; do stop "$pid"; done
 	stop "$sink_pid"; stop "$sensor_pid"
 	gen_pids=() sink_pid= sensor_pid=
 	remove_cgroups
+	[ -z "$stats_before" ] || sysctl -qw kernel.bpf_stats_enabled="$stats_before"
 	[ -n "${KEEP_WORK:-}" ] && echo "scale bench: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -104,9 +121,18 @@ trap 'exit 130' INT TERM
 . bench/sample.sh
 running() { for pid; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
 cpu_pressure() { awk -F'[ =]' '$1 == "some" { print $3 }' /proc/pressure/cpu 2>/dev/null || echo -; }
-
-run_config() { # MAP_ENTRIES
-	local map=$1 name=map$1 series=$work/series.$1
+# PID PROGRAM_PREFIX -> "run_time_ns run_cnt" summed over that process's programs of that name
+# (the process's own: found by the program ids of its descriptors, as bpftool here cannot list owners)
+bpf_stats() {
+	[ -n "$stats_before" ] || { echo "0 0"; return; }
+	local ids
+	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u | paste -sd, -)
+	bpftool prog show --json 2>/dev/null | jq -r --argjson ids "[$ids]" --arg name "$2" \
+		'[.[] | select((.name // "") | startswith($name)) | select(.id as $id | $ids | index($id))]
+		 | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+run_config() { # MAP_ENTRIES SENSOR_INDEX
+	local map=$1 sensor=${sensors[$2]} name=map$1.$2 series=$work/series.$1.$2
 	mkdir "$dir"
 	for i in $(seq 0 $((cgroups - 1))); do mkdir "$dir/$(printf 'cg-%04d' "$i")"; done
 	mkdir "$dir/gen" "$dir/probe" "$dir/sink"
@@ -116,7 +142,7 @@ run_config() { # MAP_ENTRIES
 	for _ in $(seq 50); do grep -q "sink ready" "$work/sink.$name" && break; sleep 0.1; done
 	grep -q "sink ready" "$work/sink.$name" || { cat "$work/sink.$name" >&2; exit 1; }
 
-	nice -n "$sensor_nice" out/onewaysensor run --no-engine --state '' --set Sensor:ControlSocket= --set Sensor:FlowPinDirectory= \
+	nice -n "$sensor_nice" "$sensor" run --no-engine --state '' --set Sensor:ControlSocket= --set Sensor:FlowPinDirectory= \
 		--set Detection:Beacon:SilenceSeconds="$silence" --metrics 127.0.0.1:$metrics_port \
 		--window "$window" --flow-map-entries "$map" --duration $((seconds + 600)) \
 		> >(out/scalegen stamp >"$work/alerts.$name" 2>"$work/stamp.$name") 2>"$work/sensor.$name" &
@@ -136,8 +162,11 @@ run_config() { # MAP_ENTRIES
 		gen_pids+=($!)
 		first=$((first + take)) part=$((part + 1))
 	done
-	local start ticks_before t_before alloc_before polls_before now ticks alloc polls hwm=0
+	local start ticks_before t_before alloc_before polls_before now ticks alloc polls hwm=0 flush_before packets_before
 	start=$(date +%s%N)
+	local polls_start
+	flush_before=$(bpf_stats "$sensor_pid" ows_flush) packets_before=$(bpf_stats "$sensor_pid" ows_e; bpf_stats "$sensor_pid" ows_in)
+	polls_start=$(curl -s --max-time 2 "http://127.0.0.1:$metrics_port/metrics" | awk '$1 == "onewaysensor_polls_total" { print $2 }')
 	ticks_before=$(cpu_ticks "$sensor_pid") t_before=$start alloc_before=0 polls_before=0
 	echo "t_s rss_mib heap_mib cpu_pct cpu_ms_poll alloc_mb_s poll_ms map_entries tracked ring_full evicted restarted forgotten out_dropped alerts summaries cpu_psi" >"$series"
 	# the generators stop by themselves after their setup and SECONDS; the bound is a second guard
@@ -172,15 +201,24 @@ run_config() { # MAP_ENTRIES
 		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$name.* >&2; exit 1; }
 	done
 	gen_pids=()
-	local poll_max
+	local poll_max flush packets
 	poll_max=$(metric onewaysensor_poll_seconds_max "$work/metrics" 1000)
+	flush=$(bpf_stats "$sensor_pid" ows_flush) packets=$(bpf_stats "$sensor_pid" ows_e; bpf_stats "$sensor_pid" ows_in)
+	polls=$(metric onewaysensor_polls_total "$work/metrics")
+	# the kernel's time: the flush iterator a poll and a socket visited, the packet programs a packet (egress/ingress)
+	local kernel
+	# fields: flush before (time, count), egress and ingress before, the same after, polls before and after
+	kernel=$(echo "$flush_before $packets_before $flush $packets ${polls_start:-0} $polls" | tr '\n' ' ' | awk '
+		function per(t, c) { return c > 0 ? t / c : -1 }
+		{ printf "flush iterator %.1f ms a poll, %.0f ns a socket; packets %.0f/%.0f ns",
+			per($7 - $1, $14 - $13) / 1e6, per($7 - $1, $8 - $2), per($9 - $3, $10 - $4), per($11 - $5, $12 - $6) }')
 	stop "$sensor_pid"; sensor_pid=
 	stop "$sink_pid"; sink_pid=
 	for _ in $(seq 50); do grep -q "stamp:" "$work/stamp.$name" 2>/dev/null && break; sleep 0.1; done
 	remove_cgroups
 
 	echo
-	echo "== flow map $map entries: $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms, window ${window} s =="
+	echo "== $sensor, flow map $map entries: $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms, window ${window} s =="
 	cat "$work"/gen-err.$name.*
 	grep -h "^totals\|^sink " "$work"/gen.$name.* "$work/sink.$name" || true
 	column -t "$series"
@@ -200,7 +238,7 @@ run_config() { # MAP_ENTRIES
 		latencies+="$(echo "$stamp - $first_ns / 1000000000" | bc -l) "
 	done < <(grep -h "^probe " "$work"/gen.$name.*)
 
-	awk -v warmup="$warmup" -v idle="$((idle_rss / 1024))" -v hwm="$hwm" -v map="$map" -v lat="$latencies" -v poll_max="$poll_max" '
+	awk -v warmup="$warmup" -v sensor="$sensor" -v kernel="$kernel" -v idle="$((idle_rss / 1024))" -v hwm="$hwm" -v map="$map" -v lat="$latencies" -v poll_max="$poll_max" '
 		function sort(a, n,   i, j, v) { for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j > 0 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v } }
 		function median(a, n) { sort(a, n); return n ? a[int((n + 1) / 2)] : -1 }
 		NR == 1 { next }
@@ -213,15 +251,17 @@ run_config() { # MAP_ENTRIES
 		}
 		END {
 			m = split(lat, l, " "); for (i = 1; i <= m; i++) l[i] += 0
-			printf "summary map=%d: RSS idle %d MiB; after the %d s warm-up start %d, peak %d, end %d MiB (%+.1f MiB/min), managed heap peak %d MiB; VmHWM %d MiB; CPU median %d%% of a core, %d ms a poll; allocation median %d MB/s; poll median %d ms, longest %d ms; map entries peak %d, flows tracked peak %d; ring full %d, evicted %d, restarted %d, forgotten at limit %d, output dropped %d, alerts %d, summaries %d; first packet to alert median %.2f s (%d probes)\n",
-				map, idle, warmup, rss0, rss_peak, rss1, (t1 > t0 ? (rss1 - rss0) * 60 / (t1 - t0) : 0), heap_peak, hwm, median(cpu, n), median(cpu_poll, np), median(alloc, n), median(poll, n), poll_max,
-				peak_map, peak_tracked, f[10], f[11], f[12], f[13], f[14], f[15], f[16], (m ? median(l, m) : -1), m
+			printf "summary %s map=%d: RSS idle %d MiB; after the %d s warm-up start %d, peak %d, end %d MiB (%+.1f MiB/min), managed heap peak %d MiB; VmHWM %d MiB; CPU median %d%% of a core, %d ms a poll; allocation median %d MB/s; poll median %d ms, longest %d ms; map entries peak %d, flows tracked peak %d; ring full %d, evicted %d, restarted %d, forgotten at limit %d, output dropped %d, alerts %d, summaries %d; first packet to alert median %.2f s (%d probes); kernel: %s\n",
+				sensor, map, idle, warmup, rss0, rss_peak, rss1, (t1 > t0 ? (rss1 - rss0) * 60 / (t1 - t0) : 0), heap_peak, hwm, median(cpu, n), median(cpu_poll, np), median(alloc, n), median(poll, n), poll_max,
+				peak_map, peak_tracked, f[10], f[11], f[12], f[13], f[14], f[15], f[16], (m ? median(l, m) : -1), m, kernel
 		}' "$series" | tee -a "$work/summaries"
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r); cgroup v2 at $root; $(date -u '+%F %T') UTC"
 for map in $map_sizes; do
-	run_config "$map"
+	for i in "${!sensors[@]}"; do
+		run_config "$map" "$i"
+	done
 done
 echo
 cat "$work/summaries"

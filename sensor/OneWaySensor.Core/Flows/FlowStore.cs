@@ -6,7 +6,8 @@ namespace OneWaySensor.Flows;
 /// The flow table's storage: each flow's state once, by value, in one dense
 /// array, found through an open-addressing index of 8-byte slots (linear
 /// probing, at most half full, deletion by backward shift, so no
-/// tombstones). Both grow together, when the states are full. The key is the state's own <see cref="FlowState.Key"/>.
+/// tombstones). Both double together when the states are full. The key
+/// is the state's own <see cref="FlowState.Key"/>.
 /// <para>
 /// Why not <c>Dictionary&lt;FlowKey, FlowState&gt;</c>, which this replaced:
 /// its entry held the key twice (as the key and in the state), so each
@@ -161,13 +162,10 @@ internal sealed class FlowStore
         slots[gap] = default;
     }
 
+    /// <summary>Doubles the states, and rebuilds the index for them.</summary>
     private void Grow()
     {
-        if (count == states.Length)
-        {
-            Array.Resize(ref states, states.Length * 2);
-        }
-
+        Array.Resize(ref states, states.Length * 2);
         slots = new Slot[SlotsFor(states.Length)];
         shift = 64 - System.Numerics.BitOperations.Log2((uint)slots.Length);
         int mask = slots.Length - 1;

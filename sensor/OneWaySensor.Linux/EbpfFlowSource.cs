@@ -51,6 +51,13 @@ public sealed class EbpfFlowSource : IDisposable
 {
     private const int MaxWaitMs = 100;
     private const int DeleteChunk = 1024;
+
+    /// <summary>
+    /// How many readings ahead the poll asks for a flow's state: the map's
+    /// order is random to the table. At 200 000 flows this took the poll to
+    /// 0.85 and 0.90 of its time (bench/RESULTS.md).
+    /// </summary>
+    private const int PrefetchDistance = 8;
     private static readonly TimeSpan PruneInterval = TimeSpan.FromSeconds(1);
 
     private readonly EbpfProgram program;
@@ -331,6 +338,11 @@ public sealed class EbpfFlowSource : IDisposable
         table.BeginPoll();
         for (int i = 0; i < count; i++)
         {
+            if (i + PrefetchDistance < count)
+            {
+                table.Prefetch(RecordConversions.ToFlowKey(keys[i + PrefetchDistance]));
+            }
+
             table.Observe(RecordConversions.ToSample(keys[i], values[i], clock));
         }
 

@@ -65,6 +65,9 @@ public sealed class FlowTable
     /// <summary>The flows by reference, for the summaries' marks; valid until the table next changes.</summary>
     internal Span<FlowState> States => flows.States;
 
+    /// <summary>A hint that a reading of this flow follows soon (<see cref="Observe"/>): its state is brought into the cache meanwhile.</summary>
+    public void Prefetch(in FlowKey key) => flows.Prefetch(key);
+
     /// <summary>A flow's first packet, as soon as the source saw it.</summary>
     public void Open(in FlowOpening opening)
     {

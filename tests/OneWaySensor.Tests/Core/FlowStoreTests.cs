@@ -63,6 +63,20 @@ public sealed class FlowStoreTests
     }
 
     [Fact]
+    public void A_prefetch_changes_nothing()
+    {
+        var store = new FlowStore(16);
+        store.GetOrAdd(Key(localPort: 1), out _).LastSeenUnixNs = 9;
+
+        store.Prefetch(Key(localPort: 1));
+        store.Prefetch(Key(localPort: 2));
+
+        Assert.Equal(1, store.Count);
+        Assert.Equal(9, store.Find(Key(localPort: 1)).LastSeenUnixNs);
+        Assert.True(Unsafe.IsNullRef(ref store.Find(Key(localPort: 2))));
+    }
+
+    [Fact]
     public void The_tables_flows_cannot_be_enumerated_across_a_change()
     {
         var table = new FlowTable();

@@ -25,7 +25,10 @@
 #   BEACON_SILENCE_SECONDS (30: see below), SENSOR_NICE (-5: see below),
 #   KEEP_WORK (keep the raw files), SENSORS (out/onewaysensor: several
 #   builds of the host, each with its own shim and BPF object beside it,
-#   run in turn for each map size, so two builds compare in one run)
+#   run in turn for each map size, so two builds compare in one run; the
+#   word "counter" stands for the bare per-socket counter pair of
+#   bench/kernel/references.bpf.c, attached at the cgroup v2 root with no
+#   user space, whose packet programs' time the same traffic then gives)
 #
 # With bpftool present, the kernel's run time statistics are on for the
 # run (kernel.bpf_stats_enabled, restored after): each summary gives the
@@ -74,7 +77,7 @@ done
 read -r -a sensors <<<"${SENSORS:-out/onewaysensor}"
 [ -x out/scalegen ] || { echo "scale bench: run make bench-scale (out/onewaysensor, out/scalegen)" >&2; exit 1; }
 for sensor in "${sensors[@]}"; do
-	[ -x "$sensor" ] || { echo "scale bench: $sensor is not built (make bench-scale builds out/onewaysensor)" >&2; exit 1; }
+	[ "$sensor" = counter ] || [ -x "$sensor" ] || { echo "scale bench: $sensor is not built (make bench-scale builds out/onewaysensor)" >&2; exit 1; }
 done
 root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$root" ] || { echo "scale bench: no cgroup v2 mount" >&2; exit 1; }
@@ -112,12 +115,36 @@ cleanup() {
 	for pid in "${gen_pids[@]}"; do stop "$pid"; done
 	stop "$sink_pid"; stop "$sensor_pid"
 	gen_pids=() sink_pid= sensor_pid=
+	detach_counter
 	remove_cgroups
 	[ -z "$stats_before" ] || sysctl -qw kernel.bpf_stats_enabled="$stats_before"
 	[ -n "${KEEP_WORK:-}" ] && echo "scale bench: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+counter_pins=/sys/fs/bpf/ows-bench-scale-$$
+if [[ " ${sensors[*]} " == *" counter "* ]]; then
+	command -v clang >/dev/null && command -v bpftool >/dev/null && [ -f out/obj/vmlinux.h ] ||
+		{ echo "scale bench: the counter needs clang, bpftool and out/obj/vmlinux.h (make bench-system)" >&2; exit 1; }
+	source bench/kernel/programs.sh
+	build bench/kernel/references.bpf.c "$work/references.bpf.o"
+fi
+# the counter pair at the cgroup v2 root, for run_counter; detach_counter (and so cleanup) takes it away
+attach_counter() {
+	if ! mountpoint -q /sys/fs/bpf; then mount -t bpf bpf /sys/fs/bpf; fi
+	bpftool prog loadall "$work/references.bpf.o" "$counter_pins"
+	bpftool cgroup attach "$root" egress pinned "$counter_pins/socket_egress" multi
+	bpftool cgroup attach "$root" ingress pinned "$counter_pins/socket_ingress" multi
+}
+detach_counter() {
+	[ -d "$counter_pins" ] || return 0
+	bpftool cgroup detach "$root" egress pinned "$counter_pins/socket_egress" 2>/dev/null || true
+	bpftool cgroup detach "$root" ingress pinned "$counter_pins/socket_ingress" 2>/dev/null || true
+	rm -rf "$counter_pins"
+}
+# PINNED_PROGRAM -> "run_time_ns run_cnt"
+pinned_stats() { bpftool prog show pinned "$1" --json | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'; }
 
 . bench/sample.sh
 running() { for pid; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
@@ -132,6 +159,39 @@ bpf_stats() {
 		'[.[] | select((.name // "") | startswith($name)) | select(.id as $id | $ids | index($id))]
 		 | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
+# the generators' traffic under the counter pair instead of a sensor: only its packet programs' time
+run_counter() { # NAME
+	local name=$1 egress ingress
+	attach_counter
+	start_generators "$name"
+	for pid in "${gen_pids[@]}"; do
+		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$name.* >&2; exit 1; }
+	done
+	gen_pids=()
+	egress=$(pinned_stats "$counter_pins/socket_egress") ingress=$(pinned_stats "$counter_pins/socket_ingress")
+	detach_counter
+	stop "$sink_pid"; sink_pid=
+	remove_cgroups
+	echo
+	echo "== the bare per-socket counter: $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms =="
+	grep -h "^totals\|^sink " "$work"/gen.$name.* "$work/sink.$name" || true
+	echo "$egress $ingress" | awk '
+		function per(t, c) { return c > 0 ? t / c : -1 }
+		{ printf "summary counter: kernel: packets %.0f/%.0f ns\n", per($1, $2), per($3, $4) }' | tee -a "$work/summaries"
+}
+
+# the flow generators (the first also opens the probes), their pids in gen_pids
+start_generators() { # NAME
+	local name=$1 first=0 part=0 take
+	while [ "$first" -lt "$cgroups" ]; do
+		take=$(( cgroups - first < per_process ? cgroups - first : per_process ))
+		out/scalegen flows "$dir" "$first" "$take" "$per_cgroup" "$one_way_every" $echo_port $drain_port "$round_ms" "$seconds" \
+			"$warmup" "$probe_every" "$([ "$first" = 0 ] && echo "$probes" || echo 0)" >"$work/gen.$name.$part" 2>"$work/gen-err.$name.$part" &
+		gen_pids+=($!)
+		first=$((first + take)) part=$((part + 1))
+	done
+}
+
 run_config() { # MAP_ENTRIES SENSOR_INDEX
 	local map=$1 sensor=${sensors[$2]} name=map$1.$2 series=$work/series.$1.$2
 	mkdir "$dir"
@@ -142,6 +202,10 @@ run_config() { # MAP_ENTRIES SENSOR_INDEX
 	sink_pid=$!
 	for _ in $(seq 50); do grep -q "sink ready" "$work/sink.$name" && break; sleep 0.1; done
 	grep -q "sink ready" "$work/sink.$name" || { cat "$work/sink.$name" >&2; exit 1; }
+	if [ "$sensor" = counter ]; then
+		run_counter "$name"
+		return
+	fi
 
 	nice -n "$sensor_nice" "$sensor" run --no-engine --state '' --set Sensor:ControlSocket= --set Sensor:FlowPinDirectory= \
 		--set Detection:Beacon:SilenceSeconds="$silence" --metrics 127.0.0.1:$metrics_port \
@@ -154,15 +218,7 @@ run_config() { # MAP_ENTRIES SENSOR_INDEX
 	local idle_rss
 	idle_rss=$(rss_kib "$sensor_pid")
 
-	# the first generator also opens the probes
-	local first=0 part=0
-	while [ "$first" -lt "$cgroups" ]; do
-		local take=$(( cgroups - first < per_process ? cgroups - first : per_process ))
-		out/scalegen flows "$dir" "$first" "$take" "$per_cgroup" "$one_way_every" $echo_port $drain_port "$round_ms" "$seconds" \
-			"$warmup" "$probe_every" "$([ "$first" = 0 ] && echo "$probes" || echo 0)" >"$work/gen.$name.$part" 2>"$work/gen-err.$name.$part" &
-		gen_pids+=($!)
-		first=$((first + take)) part=$((part + 1))
-	done
+	start_generators "$name"
 	local start ticks_before t_before alloc_before polls_before now ticks alloc polls hwm=0 flush_before packets_before
 	start=$(date +%s%N)
 	local polls_start

@@ -58,6 +58,7 @@ public sealed class EbpfFlowSource : IDisposable
     /// 0.85 and 0.90 of its time (bench/RESULTS.md).
     /// </summary>
     private const int PrefetchDistance = 8;
+
     private static readonly TimeSpan PruneInterval = TimeSpan.FromSeconds(1);
 
     private readonly EbpfProgram program;

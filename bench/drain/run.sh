@@ -117,10 +117,10 @@ zero_loss() {
 	clean=0
 	for warmup in $(seq 15); do
 		line=$("${on_producer[@]}" "$producer" run "$pins" "$(awk "BEGIN { print ${rates%% *} * 1e6 }")" 1)
-		delivered=$(( delivered + $(field "$line" records) - $(field "$line" lost) ))
-		warm_lost=$(( warm_lost + $(field "$line" lost) ))
-		warm_records=$(( warm_records + $(field "$line" records) ))
-		if [ "$(field "$line" lost)" = 0 ]; then clean=$((clean + 1)); else clean=0; fi
+		lost=$(field "$line" lost) records=$(field "$line" records)
+		delivered=$(( delivered + records - lost ))
+		warm_lost=$(( warm_lost + lost )) warm_records=$(( warm_records + records ))
+		if [ "$lost" = 0 ]; then clean=$((clean + 1)); else clean=0; fi
 		if [ "$clean" = 2 ]; then break; fi
 	done
 	best=0

@@ -164,10 +164,7 @@ run_counter() { # NAME
 	local name=$1 egress ingress
 	attach_counter
 	start_generators "$name"
-	for pid in "${gen_pids[@]}"; do
-		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$name.* >&2; exit 1; }
-	done
-	gen_pids=()
+	wait_generators "$name"
 	egress=$(pinned_stats "$counter_pins/socket_egress") ingress=$(pinned_stats "$counter_pins/socket_ingress")
 	detach_counter
 	stop "$sink_pid"; sink_pid=
@@ -190,6 +187,14 @@ start_generators() { # NAME
 		gen_pids+=($!)
 		first=$((first + take)) part=$((part + 1))
 	done
+}
+
+# waits for the generators, which stop by themselves; one that failed ends the run
+wait_generators() { # NAME
+	for pid in "${gen_pids[@]}"; do
+		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$1.* >&2; exit 1; }
+	done
+	gen_pids=()
 }
 
 run_config() { # MAP_ENTRIES SENSOR_INDEX
@@ -254,10 +259,7 @@ run_config() { # MAP_ENTRIES SENSOR_INDEX
 			"$(cpu_pressure)" >>"$series"
 		ticks_before=$ticks t_before=$now alloc_before=$alloc polls_before=$polls
 	done
-	for pid in "${gen_pids[@]}"; do
-		wait "$pid" || { echo "scale bench: a generator failed:" >&2; cat "$work"/gen-err.$name.* >&2; exit 1; }
-	done
-	gen_pids=()
+	wait_generators "$name"
 	local poll_max flush packets
 	poll_max=$(metric onewaysensor_poll_seconds_max "$work/metrics" 1000)
 	flush=$(bpf_stats "$sensor_pid" ows_flush) packets=$(bpf_stats "$sensor_pid" ows_e; bpf_stats "$sensor_pid" ows_in)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OneWaySensor.Alerts;
 
@@ -87,8 +86,8 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
         }
 
         var key = (subject.Workload.CgroupId, rule, subject.Destination);
-        ref var gate = ref CollectionsMarshal.GetValueRefOrNullRef(raised, key);
-        bool known = !Unsafe.IsNullRef(ref gate);
+        // one look-up: a key not known yet is always raised below, so adding it here is what the end would do
+        ref var gate = ref CollectionsMarshal.GetValueRefOrAddDefault(raised, key, out bool known);
         if (known)
         {
             gate.Asked = nowUnixNs;
@@ -106,8 +105,8 @@ internal sealed class AlertGate(DetectionOptions options, long windowNs)
             }
         }
 
-        (int raisedBefore, int repeats) = known ? (gate.Raised, gate.Repeats) : (0, 0);
-        raised[key] = (nowUnixNs, raisedBefore + 1, 0, activity, nowUnixNs);
+        (int raisedBefore, int repeats) = (gate.Raised, gate.Repeats);
+        gate = (nowUnixNs, raisedBefore + 1, 0, activity, nowUnixNs);
         return (priority, raisedBefore, repeats, downgrade);
     }
 

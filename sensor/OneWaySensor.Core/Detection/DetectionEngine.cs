@@ -241,8 +241,7 @@ public sealed class DetectionEngine
     /// </summary>
     public Investigation Investigate(ulong cgroupId)
     {
-        List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = groups.All
-            .Where(d => d.Key.CgroupId == cgroupId && d.Active)
+        List<(DestinationSummary Destination, IReadOnlyList<FlowState> Flows)> found = groups.ByCgroup.GetValueOrDefault(cgroupId, [])
             .OrderByDescending(d => d.LastSeenUnixNs)
             .Select(d => (Summarize(d), (IReadOnlyList<FlowState>)d.Flows.ToList()))
             .ToList();

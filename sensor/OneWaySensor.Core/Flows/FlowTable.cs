@@ -86,7 +86,7 @@ public sealed class FlowTable
             if (opening.Owner.Known && !state.Owner.Known)
             {
                 state.Owner = opening.Owner;
-                MarkChanged(ref state, opening.Key);
+                MarkChanged(ref state);
             }
 
             return;
@@ -106,7 +106,7 @@ public sealed class FlowTable
         state.SourceFirstSeenUnixNs = opening.TimeUnixNs;
         state.SeenInPoll = poll;
         state.MissingFromSource = false;
-        AddTraffic(ref state, opening.Key.CgroupId, tx, rx, opening.TimeUnixNs);
+        AddTraffic(ref state, tx, rx, opening.TimeUnixNs);
         if (opening.FirstPacketOutbound)
         {
             state.TxTcpFlags |= opening.TcpFlags;
@@ -116,7 +116,7 @@ public sealed class FlowTable
             state.RxTcpFlags |= opening.TcpFlags;
         }
 
-        MarkChanged(ref state, opening.Key);
+        MarkChanged(ref state);
     }
 
     /// <summary>
@@ -145,7 +145,7 @@ public sealed class FlowTable
         state.SeenInPoll = poll;
         CountNewFlow(sample.Key.CgroupId);
         counters.Resumed++;
-        MarkChanged(ref state, sample.Key);
+        MarkChanged(ref state);
     }
 
     /// <summary>Starts a poll: every flow the source holds follows through <see cref="Observe"/>.</summary>
@@ -180,10 +180,10 @@ public sealed class FlowTable
         state.MissingFromSource = false;
         state.TxTcpFlags |= sample.TxTcpFlags;
         state.RxTcpFlags |= sample.RxTcpFlags;
-        AddTraffic(ref state, sample.Key.CgroupId, tx, rx, sample.LastSeenUnixNs);
+        AddTraffic(ref state, tx, rx, sample.LastSeenUnixNs);
         if (news)
         {
-            MarkChanged(ref state, sample.Key);
+            MarkChanged(ref state);
         }
     }
 
@@ -327,12 +327,12 @@ public sealed class FlowTable
         return complete;
     }
 
-    private void MarkChanged(ref FlowState state, in FlowKey key)
+    private void MarkChanged(ref FlowState state)
     {
         if (changesComplete && state.ChangeGeneration != changeGeneration)
         {
             state.ChangeGeneration = changeGeneration;
-            changedLog.Add(key);
+            changedLog.Add(state.Key);
             LimitChanges();
         }
     }
@@ -355,8 +355,7 @@ public sealed class FlowTable
         totals.Tracked++;
     }
 
-    /// <summary>The caller's key gives the cgroup: the state's copy of the key lies in the part of the entry a known flow's update does not otherwise touch.</summary>
-    private void AddTraffic(ref FlowState state, ulong cgroupId, FlowCounters tx, FlowCounters rx, long lastSeenUnixNs)
+    private void AddTraffic(ref FlowState state, FlowCounters tx, FlowCounters rx, long lastSeenUnixNs)
     {
         state.Tx += tx;
         state.Rx += rx;
@@ -365,7 +364,7 @@ public sealed class FlowTable
             state.LastSeenUnixNs = lastSeenUnixNs;
         }
 
-        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, cgroupId, out _);
+        ref CgroupTotals totals = ref CollectionsMarshal.GetValueRefOrAddDefault(cgroups, state.Key.CgroupId, out _);
         totals.Tx += tx;
         totals.Rx += rx;
     }

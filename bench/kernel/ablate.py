@@ -13,6 +13,16 @@ for each variant, each the real program with one stage cut or changed:
   map_path     the socket storage never used: every packet builds the
                5-tuple key, reads the cgroup id and looks the flow up in the
                LRU hash (the design before socket storage)
+  own_flow     a packet its socket's storage does not count in place is
+               dropped from the count (the sink's of the scale bench, each
+               of another flow than its socket's): the in-place path alone,
+               so the map path's share is the difference to full
+  slab_map     the flow map a plain hash whose entries come from the
+               kernel's slab allocator (BPF_F_NO_PREALLOC) instead of the
+               LRU hash's one preallocated vmalloc area: prices the page
+               walks of looking flows up in a map far larger than the TLB
+               covers. Measurement only: without the LRU a full map fails
+               new flows instead of evicting old ones
 Prints the variant names. A variant whose anchor text is no longer in its
 file once fails loudly, so the cuts never silently measure something else.
 """
@@ -29,6 +39,8 @@ ADD = ("\t__u64 before = __sync_fetch_and_add(&flow->counts[side],\n"
        "\t\t\t\t\t    ((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
 PLAIN_ADD = ("\t__u64 before = flow->counts[side];\n"
              "\tflow->counts[side] = before + (((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
+PARSE = "\tresult = parse_packet(skb, &info);\n"
+FLOW_MAP_TYPE = "\t__uint(type, BPF_MAP_TYPE_LRU_HASH);\n"
 PAYLOAD = "\t\t\t__sync_fetch_and_add(&flow->payload[side], payload);\n"
 
 
@@ -48,6 +60,9 @@ VARIANTS = {
     "plain_adds": [("socket_flows.bpf.h", ADD, PLAIN_ADD),
                    ("socket_flows.bpf.h", PAYLOAD, "\t\t\tflow->payload[side] += payload;\n")],
     "map_path": [(PROGRAM, SOCKET, "\tsk = NULL;\n")],
+    "own_flow": [(PROGRAM, PARSE, "\tif (flow)\n\t\treturn 1;\n" + PARSE)],
+    "slab_map": [("flows.bpf.h", FLOW_MAP_TYPE,
+                  "\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(map_flags, BPF_F_NO_PREALLOC);\n")],
 }
 
 

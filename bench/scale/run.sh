@@ -27,8 +27,13 @@
 #   builds of the host, each with its own shim and BPF object beside it,
 #   run in turn for each map size, so two builds compare in one run; the
 #   word "counter" stands for the bare per-socket counter pair of
-#   bench/kernel/references.bpf.c, attached at the cgroup v2 root with no
-#   user space, whose packet programs' time the same traffic then gives)
+#   bench/kernel/references.bpf.c, and "program:VARIANT" for the sensor's
+#   own pair cut as bench/kernel/ablate.py cuts it (program:full is the
+#   whole pair), its flow map sized as the run's: each attached at the
+#   cgroup v2 root with no user space, whose packet programs' time the same
+#   traffic then gives. With no poll, a socket's counts stay pending and
+#   no flow-open record is read: the pair's own cost, without the cache
+#   the sensor's user space and its flush take from it)
 #
 # With bpftool present, the kernel's run time statistics are on for the
 # run (kernel.bpf_stats_enabled, restored after): each summary gives the
@@ -77,14 +82,14 @@ done
 read -r -a sensors <<<"${SENSORS:-out/onewaysensor}"
 [ -x out/scalegen ] || { echo "scale bench: run make bench-scale (out/onewaysensor, out/scalegen)" >&2; exit 1; }
 for sensor in "${sensors[@]}"; do
-	[ "$sensor" = counter ] || [ -x "$sensor" ] || { echo "scale bench: $sensor is not built (make bench-scale builds out/onewaysensor)" >&2; exit 1; }
+	[ "$sensor" = counter ] || [[ "$sensor" == program:* ]] || [ -x "$sensor" ] || { echo "scale bench: $sensor is not built (make bench-scale builds out/onewaysensor)" >&2; exit 1; }
 done
 root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$root" ] || { echo "scale bench: no cgroup v2 mount" >&2; exit 1; }
 dir=$root/ows-scale
 [ ! -e "$dir" ] || { echo "scale bench: $dir exists (another run, or a dead one: rmdir its cgroups)" >&2; exit 1; }
 # probes open after the warm-up and must each reach their window before the traffic stops
-probe_every=$(( (seconds - warmup - window - 15) / (probes > 0 ? probes : 1) ))
+probe_every=$(( probes > 0 ? (seconds - warmup - window - 15) / probes : 1 ))
 [ "$probes" = 0 ] || [ "$probe_every" -ge 1 ] || { echo "scale bench: SECONDS too short for $probes probes after a ${warmup} s warm-up and a ${window} s window" >&2; exit 1; }
 clk_tck=$(getconf CLK_TCK)
 
@@ -115,7 +120,7 @@ cleanup() {
 	for pid in "${gen_pids[@]}"; do stop "$pid"; done
 	stop "$sink_pid"; stop "$sensor_pid"
 	gen_pids=() sink_pid= sensor_pid=
-	detach_counter
+	detach_pair
 	remove_cgroups
 	[ -z "$stats_before" ] || sysctl -qw kernel.bpf_stats_enabled="$stats_before"
 	[ -n "${KEEP_WORK:-}" ] && echo "scale bench: kept $work" >&2 || rm -rf "$work"
@@ -123,25 +128,50 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-counter_pins=/sys/fs/bpf/ows-bench-scale-$$
-if [[ " ${sensors[*]} " == *" counter "* ]]; then
-	command -v clang >/dev/null && command -v bpftool >/dev/null && [ -f out/obj/vmlinux.h ] ||
-		{ echo "scale bench: the counter needs clang, bpftool and out/obj/vmlinux.h (make bench-system)" >&2; exit 1; }
+pair_pins=/sys/fs/bpf/ows-bench-scale-$$
+# bare pairs: the references' object now; the cuts of the sensor's pair are copied now and built for each map size (attach_pair)
+if [[ " ${sensors[*]} " == *" counter "* || " ${sensors[*]} " == *" program:"* ]]; then
+	command -v clang >/dev/null && command -v bpftool >/dev/null && command -v python3 >/dev/null && [ -f out/obj/vmlinux.h ] ||
+		{ echo "scale bench: the bare pairs need clang, bpftool, python3 and out/obj/vmlinux.h (make bench-system)" >&2; exit 1; }
 	source bench/kernel/programs.sh
 	build bench/kernel/references.bpf.c "$work/references.bpf.o"
+	python3 bench/kernel/ablate.py . "$work/cuts" >"$work/cut-names"
+	for sensor in "${sensors[@]}"; do
+		[[ "$sensor" == program:* ]] || continue
+		grep -qx "${sensor#program:}" "$work/cut-names" || { echo "scale bench: $sensor: no such cut (bench/kernel/ablate.py has: $(paste -sd' ' "$work/cut-names"))" >&2; exit 1; }
+	done
 fi
-# the counter pair at the cgroup v2 root, for run_counter; detach_counter (and so cleanup) takes it away
-attach_counter() {
-	if ! mountpoint -q /sys/fs/bpf; then mount -t bpf bpf /sys/fs/bpf; fi
-	bpftool prog loadall "$work/references.bpf.o" "$counter_pins"
-	bpftool cgroup attach "$root" egress pinned "$counter_pins/socket_egress" multi
-	bpftool cgroup attach "$root" ingress pinned "$counter_pins/socket_ingress" multi
+# PAIR -> the object and the names of its egress and ingress programs
+pair_object() {
+	case $1 in
+	counter) echo "$work/references.bpf.o socket_egress socket_ingress" ;;
+	program:*) echo "$work/${1#program:}.$2.bpf.o ows_egress ows_ingress" ;;
+	esac
 }
-detach_counter() {
-	[ -d "$counter_pins" ] || return 0
-	bpftool cgroup detach "$root" egress pinned "$counter_pins/socket_egress" 2>/dev/null || true
-	bpftool cgroup detach "$root" ingress pinned "$counter_pins/socket_ingress" 2>/dev/null || true
-	rm -rf "$counter_pins"
+# PAIR MAP_ENTRIES: builds a cut with its flow map sized, then attaches the pair at the cgroup v2 root; detach_pair (and so cleanup) takes it away
+attach_pair() {
+	local object egress ingress cut
+	if [[ "$1" == program:* ]]; then
+		cut=$work/cuts/${1#program:}
+		sed -i "s/__uint(max_entries, [0-9]*);/__uint(max_entries, $2);/" "$cut/flows.bpf.h"
+		build "$cut/onewaysensor.bpf.c" "$work/${1#program:}.$2.bpf.o"
+	fi
+	read -r object egress ingress <<<"$(pair_object "$1" "$2")"
+	if ! mountpoint -q /sys/fs/bpf; then mount -t bpf bpf /sys/fs/bpf; fi
+	bpftool prog loadall "$object" "$pair_pins"
+	bpftool cgroup attach "$root" egress pinned "$pair_pins/$egress" multi
+	bpftool cgroup attach "$root" ingress pinned "$pair_pins/$ingress" multi
+	attached_pair="$pair_pins/$egress $pair_pins/$ingress"
+}
+attached_pair=
+detach_pair() {
+	[ -d "$pair_pins" ] || return 0
+	local egress ingress
+	read -r egress ingress <<<"$attached_pair"
+	[ -z "$egress" ] || bpftool cgroup detach "$root" egress pinned "$egress" 2>/dev/null || true
+	[ -z "$ingress" ] || bpftool cgroup detach "$root" ingress pinned "$ingress" 2>/dev/null || true
+	rm -rf "$pair_pins"
+	attached_pair=
 }
 # PINNED_PROGRAM -> "run_time_ns run_cnt"
 pinned_stats() { bpftool prog show pinned "$1" --json | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'; }
@@ -159,22 +189,23 @@ bpf_stats() {
 		'[.[] | select((.name // "") | startswith($name)) | select(.id as $id | $ids | index($id))]
 		 | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
-# the generators' traffic under the counter pair instead of a sensor: only its packet programs' time
-run_counter() { # NAME
-	local name=$1 egress ingress
-	attach_counter
+# the generators' traffic under a bare pair instead of a sensor: only its packet programs' time
+run_pair() { # PAIR MAP_ENTRIES NAME
+	local pair=$1 name=$3 egress ingress
+	attach_pair "$pair" "$2"
 	start_generators "$name"
 	wait_generators "$name"
-	egress=$(pinned_stats "$counter_pins/socket_egress") ingress=$(pinned_stats "$counter_pins/socket_ingress")
-	detach_counter
+	read -r egress ingress <<<"$attached_pair"
+	egress=$(pinned_stats "$egress") ingress=$(pinned_stats "$ingress")
+	detach_pair
 	stop "$sink_pid"; sink_pid=
 	remove_cgroups
 	echo
-	echo "== the bare per-socket counter: $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms =="
+	echo "== the bare pair $pair, flow map $2 entries (if it has one): $cgroups cgroups x $per_cgroup flows, ${seconds} s, a round every ${round_ms} ms =="
 	grep -h "^totals\|^sink " "$work"/gen.$name.* "$work/sink.$name" || true
-	echo "$egress $ingress" | awk '
+	echo "$egress $ingress" | awk -v pair="$pair" -v map="$2" '
 		function per(t, c) { return c > 0 ? t / c : -1 }
-		{ printf "summary counter: kernel: packets %.0f/%.0f ns\n", per($1, $2), per($3, $4) }' | tee -a "$work/summaries"
+		{ printf "summary %s map=%d: kernel: packets %.0f/%.0f ns\n", pair, map, per($1, $2), per($3, $4) }' | tee -a "$work/summaries"
 }
 
 # the flow generators (the first also opens the probes), their pids in gen_pids
@@ -207,8 +238,8 @@ run_config() { # MAP_ENTRIES SENSOR_INDEX
 	sink_pid=$!
 	for _ in $(seq 50); do grep -q "sink ready" "$work/sink.$name" && break; sleep 0.1; done
 	grep -q "sink ready" "$work/sink.$name" || { cat "$work/sink.$name" >&2; exit 1; }
-	if [ "$sensor" = counter ]; then
-		run_counter "$name"
+	if [ "$sensor" = counter ] || [[ "$sensor" == program:* ]]; then
+		run_pair "$sensor" "$map" "$name"
 		return
 	fi
 

@@ -190,7 +190,7 @@ label() { # cs@/x/y/OneWaySensor.Bench -> cs@y
 	esac
 }
 
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%s %s %s", a[int((NR+1)/2)], a[1], a[NR]}'; }
+source bench/stats.sh
 
 full_consumers=$consumers
 [[ " $consumers " == *" cs "* ]] && full_consumers+=" cs-no-table"

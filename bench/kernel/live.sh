@@ -83,9 +83,16 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 echo "$rounds rounds of ${seconds} s of 64-byte UDP over loopback; ns per invocation (bpf_stats), median (min-max); above empty = median minus the empty program's"
 printf '%-8s %-11s %14s %12s\n' hook program "ns" "above empty"
 for hook in egress ingress; do
-	read -r floor _ <<<"$(echo "${ns[empty/$hook]}" | stats)"
+	read -r floor _ <<<"$(echo "${ns[empty/$hook]}" | stats 0)"
 	for program in "${programs[@]}"; do
-		read -r median low high <<<"$(echo "${ns[$program/$hook]}" | stats)"
+		read -r median low high <<<"$(echo "${ns[$program/$hook]}" | stats 0)"
 		printf '%-8s %-11s %5d (%d-%d) %12d\n' "$hook" "$program" "$median" "$low" "$high" $((median - floor))
+	done
+done
+echo "against the bare per-socket counter, round by round (each ratio from one round): median (min-max), rounds below the counter"
+for hook in egress ingress; do
+	for program in $variants; do
+		read -r median low high rounds below <<<"$(paired "${ns[$program/$hook]}" "${ns[socket/$hook]}")"
+		printf '%-8s %-11s %.2f (%.2f-%.2f), %d of %d rounds below\n' "$hook" "$program" "$median" "$low" "$high" "$below" "$rounds"
 	done
 done

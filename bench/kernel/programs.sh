@@ -16,5 +16,4 @@ build_programs() {
 	echo $variants
 }
 
-# median, min and max of the whitespace-separated integers on stdin
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%d %d %d", a[int((NR+1)/2)], a[1], a[NR]}'; }
+source bench/stats.sh

@@ -60,9 +60,9 @@ echo "$rounds rounds, $repeat runs per figure; ns per invocation, median (min-ma
 printf '%-7s %-8s %-11s %14s %12s\n' packet hook program "ns" "above empty"
 for packet in "${packets[@]}"; do
 	for hook in egress ingress; do
-		read -r floor _ <<<"$(echo "${ns[empty/$hook/$packet]}" | stats)"
+		read -r floor _ <<<"$(echo "${ns[empty/$hook/$packet]}" | stats 0)"
 		for program in "${programs[@]}"; do
-			read -r median low high <<<"$(echo "${ns[$program/$hook/$packet]}" | stats)"
+			read -r median low high <<<"$(echo "${ns[$program/$hook/$packet]}" | stats 0)"
 			printf '%-7s %-8s %-11s %5d (%d-%d) %12d\n' "$packet" "$hook" "$program" "$median" "$low" "$high" $((median - floor))
 		done
 	done

@@ -47,11 +47,11 @@ for _ in $(seq "$reps"); do
 	run tcpdump tcpdump -r "$capture" -w /dev/null
 done
 
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f %.3f", a[int((NR+1)/2)], a[1], a[NR]}'; }
+source bench/stats.sh
 echo "capture: $packets packets, $flows flows, $(du -h "$capture" | cut -f1); $reps rounds, interleaved${other:+; other: $other}"
-read -r sensor_median _ <<<"$(echo "${times[sensor]}" | stats)"
+read -r sensor_median _ <<<"$(echo "${times[sensor]}" | stats 3)"
 printf '%-8s %10s %8s %8s %14s %10s\n' tool median_s min_s max_s packets_per_s vs_sensor
 for name in $names; do
-	read -r median min max <<<"$(echo "${times[$name]}" | stats)"
+	read -r median min max <<<"$(echo "${times[$name]}" | stats 3)"
 	printf '%-8s %10s %8s %8s %14.0f %10.2f\n' "$name" "$median" "$min" "$max" "$(echo "$packets / $median" | bc -l)" "$(echo "$median / $sensor_median" | bc -l)"
 done

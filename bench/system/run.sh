@@ -10,10 +10,13 @@
 #   tcpdump  tcpdump -i lo -w /dev/null
 # and, with kernel.bpf_stats_enabled, each program's run time per
 # invocation (run_time_ns / run_cnt from bpftool prog show).
-# Prints median, min and max of each and the ratio to "none".
+# Prints median, min and max of each and the ratio to "none"; then, round
+# by round (bench/stats.sh), each configuration's ratio to "none" and the
+# sensor's packet rate against the empty pair's in points.
 # Usage: bench/system/run.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/stats.sh
 rounds=${1:-3}
 seconds=${2:-4}
 work=$(mktemp -d)
@@ -69,6 +72,20 @@ start_config() {
 	esac
 }
 
+# TERM, then INT, then KILL, 10 s apart: once a bpftrace took TERM and
+# went on waiting in epoll until an INT came, which held the run for ten
+# minutes (a background job of a script may ignore INT, hence TERM first)
+stop_helper() {
+	local signal
+	for signal in TERM INT KILL; do
+		kill -"$signal" "$helper_pid" 2>/dev/null || break
+		for _ in $(seq 100); do kill -0 "$helper_pid" 2>/dev/null || break 2; sleep 0.1; done
+		echo "system bench: $helper_pid still running 10 s after SIG$signal" >&2
+	done
+	wait "$helper_pid" 2>/dev/null || true
+	helper_pid=
+}
+
 stop_config() {
 	case $1 in
 	empty | socket)
@@ -76,9 +93,7 @@ stop_config() {
 		bpftool cgroup detach "$root" ingress pinned "$pins/${1}_ingress"
 		rm -rf "$pins" ;;
 	sensor | bpftrace | tcpdump)
-		kill -TERM "$helper_pid" 2>/dev/null || true # a background job of a script ignores SIGINT
-		wait "$helper_pid" 2>/dev/null || true
-		helper_pid= ;;
+		stop_helper ;;
 	esac
 }
 
@@ -117,15 +132,28 @@ for round in $(seq "$rounds"); do
 	echo "round $round of $rounds done" >&2
 done
 
-stats() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f %.3f", a[int((NR+1)/2)], a[1], a[NR]}'; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r); $rounds rounds of ${seconds} s, interleaved"
-read -r tcp_none _ <<<"$(echo "${tcp[none]}" | stats)"
-read -r udp_none _ <<<"$(echo "${udp[none]}" | stats)"
+read -r tcp_none _ <<<"$(echo "${tcp[none]}" | stats 3)"
+read -r udp_none _ <<<"$(echo "${udp[none]}" | stats 3)"
 printf '%-9s %22s %10s %26s %10s\n' config "tcp_gbit_s(med/min/max)" tcp_ratio "udp64_pkt_s(med/min/max)" udp_ratio
 for config in "${configs[@]}"; do
-	read -r tm tmin tmax <<<"$(echo "${tcp[$config]}" | stats)"
-	read -r um umin umax <<<"$(echo "${udp[$config]}" | stats)"
+	read -r tm tmin tmax <<<"$(echo "${tcp[$config]}" | stats 3)"
+	read -r um umin umax <<<"$(echo "${udp[$config]}" | stats 3)"
 	printf '%-9s %8s/%6s/%6s %10.3f %10.0f/%7.0f/%7.0f %10.3f\n' "$config" "$tm" "$tmin" "$tmax" "$(echo "$tm / $tcp_none" | bc -l)" "$um" "$umin" "$umax" "$(echo "$um / $udp_none" | bc -l)"
+done
+echo "round by round (each ratio from one round) to none: median (min-max)"
+for config in "${configs[@]:1}"; do
+	read -r tm tlow thigh _ <<<"$(paired "${tcp[$config]}" "${tcp[none]}")"
+	read -r um ulow uhigh _ <<<"$(paired "${udp[$config]}" "${udp[none]}")"
+	printf '  %-9s tcp %s (%s-%s), udp64 %s (%s-%s)\n' "$config" "$tm" "$tlow" "$thigh" "$um" "$ulow" "$uhigh"
+done
+read -r dm dlow dhigh rounds <<<"$(difference "${udp[sensor]}" "${udp[empty]}" "${udp[none]}")"
+echo "the sensor's udp64 rate against the empty pair's, round by round: $dm points ($dlow to $dhigh), $rounds rounds"
+# CONFIG HOOK -> each round's run time of that configuration's program for the hook, in round order
+hook_times() { tr ';' '\n' <<<"${kernel[$1]}" | awk -v hook="_$2=" '{ for (i = 1; i <= NF; i++) if (index($i, hook)) { sub(/.*=/, "", $i); printf "%s ", $i } }'; }
+for hook in egress ingress; do
+	read -r median low high rounds below <<<"$(paired "$(hook_times sensor $hook)" "$(hook_times socket $hook)")"
+	echo "the sensor's $hook run time against the counter's, round by round: $median ($low-$high), below it in $below of $rounds rounds"
 done
 echo "kernel run time per invocation, ns (cumulative per round while attached):"
 for config in empty socket sensor; do echo "  $config: ${kernel[$config]}"; done

@@ -17,12 +17,21 @@ for each variant, each the real program with one stage cut or changed:
                dropped from the count (the sink's of the scale bench, each
                of another flow than its socket's): the in-place path alone,
                so the map path's share is the difference to full
+  sink_parse   as full, but a packet of another flow than its socket's
+  sink_key     (own_flow's) stops after its parse, after its key and cgroup
+  sink_lookup  id, or after the flow map's look-up: with own_flow and full,
+               the map path stage by stage
   slab_map     the flow map a plain hash whose entries come from the
                kernel's slab allocator (BPF_F_NO_PREALLOC) instead of the
                LRU hash's one preallocated vmalloc area: prices the page
                walks of looking flows up in a map far larger than the TLB
                covers. Measurement only: without the LRU a full map fails
                new flows instead of evicting old ones
+  percpu_map   the flow map an LRU hash with a copy of the counts per CPU:
+               prices moving a flow's lines between the cores that count
+               it (loopback counts a request on the sender's core, its
+               echo on the receiver's). Measurement only: user space would
+               have to sum the copies
 Prints the variant names. A variant whose anchor text is no longer in its
 file once fails loudly, so the cuts never silently measure something else.
 """
@@ -39,16 +48,20 @@ ADD = ("\t__u64 before = __sync_fetch_and_add(&flow->counts[side],\n"
        "\t\t\t\t\t    ((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
 PLAIN_ADD = ("\t__u64 before = flow->counts[side];\n"
              "\tflow->counts[side] = before + (((__u64)packets << SOCKET_PACKET_SHIFT) | ip_bytes);\n")
+IP_BYTES = "\tip_bytes = skb->len + (packets - 1) * info.header_bytes;\n"
+CGROUP_ID = "\tkey.cgroup_id = bpf_skb_cgroup_id(skb);\n"
 PARSE = "\tresult = parse_packet(skb, &info);\n"
 FLOW_MAP_TYPE = "\t__uint(type, BPF_MAP_TYPE_LRU_HASH);\n"
 PAYLOAD = "\t\t\t__sync_fetch_and_add(&flow->payload[side], payload);\n"
 
 
-def keep(value, indent="\t"):
+def keep(value, indent="\t", memory=False):
     """Returns 1 (pass) once value is computed: the empty asm makes the compiler
     keep the work before the cut, and every variant passes every packet, so
-    it can also run attached under real traffic."""
-    return f'{indent}asm volatile("" : : "r"({value}));\n{indent}return 1;\n'
+    it can also run attached under real traffic. With memory, value is a
+    pointer and everything written through it is kept too."""
+    clobber = ' : "memory"' if memory else ""
+    return f'{indent}asm volatile("" : : "r"({value}){clobber});\n{indent}return 1;\n'
 
 
 # variant -> [(file in bpf/, anchor, replacement)]
@@ -61,8 +74,13 @@ VARIANTS = {
                    ("socket_flows.bpf.h", PAYLOAD, "\t\t\tflow->payload[side] += payload;\n")],
     "map_path": [(PROGRAM, SOCKET, "\tsk = NULL;\n")],
     "own_flow": [(PROGRAM, PARSE, "\tif (flow)\n\t\treturn 1;\n" + PARSE)],
+    "sink_parse": [(PROGRAM, IP_BYTES, "\tif (flow) {\n" + keep("&info", indent="\t\t", memory=True) + "\t}\n" + IP_BYTES)],
+    "sink_key": [(PROGRAM, CGROUP_ID, CGROUP_ID + "\tif (flow) {\n" + keep("&key", indent="\t\t", memory=True) + "\t}\n")],
+    "sink_lookup": [(PROGRAM, CGROUP_ID, CGROUP_ID + "\tif (flow) {\n\t\tvoid *found = bpf_map_lookup_elem(&ows_flows, &key);\n\n"
+                     + keep("found", indent="\t\t") + "\t}\n")],
     "slab_map": [("flows.bpf.h", FLOW_MAP_TYPE,
                   "\t__uint(type, BPF_MAP_TYPE_HASH);\n\t__uint(map_flags, BPF_F_NO_PREALLOC);\n")],
+    "percpu_map": [("flows.bpf.h", FLOW_MAP_TYPE, "\t__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);\n")],
 }
 
 

@@ -31,7 +31,9 @@ for each variant, each the real program with one stage cut or changed:
                per-CPU log (key, counts and time, 64 bytes, written in
                order through 4 MiB a CPU): prices the packet path of a
                design that folds such packets into the map at the poll.
-               Measurement only: nothing reads the log, which wraps
+               Measurement only: nothing reads the log, which wraps; a
+               slot is taken with a plain add (the design would need an
+               atomic one); CPUs beyond the fourth share a log
   slab_map     the flow map a plain hash whose entries come from the
                kernel's slab allocator (BPF_F_NO_PREALLOC) instead of the
                LRU hash's one preallocated vmalloc area: prices the page

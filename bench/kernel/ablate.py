@@ -31,9 +31,8 @@ for each variant, each the real program with one stage cut or changed:
                per-CPU log (key, counts and time, 64 bytes, written in
                order through 4 MiB a CPU): prices the packet path of a
                design that folds such packets into the map at the poll.
-               Measurement only: nothing reads the log, which wraps; a
-               slot is taken with a plain add (the design would need an
-               atomic one); CPUs beyond the fourth share a log
+               Measurement only: nothing reads the log, which wraps,
+               and CPUs beyond the fourth share a log
   slab_map     the flow map a plain hash whose entries come from the
                kernel's slab allocator (BPF_F_NO_PREALLOC) instead of the
                LRU hash's one preallocated vmalloc area: prices the page
@@ -124,10 +123,10 @@ LOG_APPEND = """\t{
 \t\t__u32 zero = 0, *next = bpf_map_lookup_elem(&flow_log_next, &zero);
 
 \t\tif (next) {
-\t\t\t__u32 index = ((bpf_get_smp_processor_id() & 3) << 16) | (*next & 0xFFFF);
+\t\t\t/* atomic: a program interrupted on this CPU by another must not share its slot */
+\t\t\t__u32 index = ((bpf_get_smp_processor_id() & 3) << 16) | (__sync_fetch_and_add(next, 1) & 0xFFFF);
 \t\t\tstruct flow_log_entry *entry = bpf_map_lookup_elem(&flow_log, &index);
 
-\t\t\t*next += 1;
 \t\t\tif (entry) {
 \t\t\t\t__builtin_memcpy(&entry->key, key, sizeof(*key));
 \t\t\t\tentry->counts = ((__u64)packets << 40) | ip_bytes;

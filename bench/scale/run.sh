@@ -153,7 +153,8 @@ attach_pair() {
 	local object egress ingress cut
 	if [[ "$1" == program:* ]]; then
 		cut=$work/cuts/${1#program:}
-		sed -i "s/__uint(max_entries, [0-9]*);/__uint(max_entries, $2);/" "$cut/flows.bpf.h"
+		# the first map of the file, the flow map: a cut may add maps of its own sizes after it
+		sed -i "0,/__uint(max_entries, [0-9]*);/s//__uint(max_entries, $2);/" "$cut/flows.bpf.h"
 		build "$cut/onewaysensor.bpf.c" "$work/${1#program:}.$2.bpf.o"
 	fi
 	read -r object egress ingress <<<"$(pair_object "$1" "$2")"
